@@ -1,0 +1,3 @@
+"""PostureWatch: a quiet, private posture and sitting-time monitor."""
+
+__version__ = "0.1.0"

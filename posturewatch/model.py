@@ -1,0 +1,197 @@
+"""Frozen data shared by every module: landmarks, samples, state and actions.
+
+Pure: imports only the standard library. Every timestamp is a timezone-aware
+``datetime`` in UTC; durations are float seconds unless a name says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Union
+
+
+class Verdict(str, Enum):
+    """What one sample says about posture."""
+
+    UPRIGHT = "upright"
+    SLOUCHED = "slouched"
+    UNKNOWN = "unknown"  # nobody there, or landmarks not visible enough
+
+
+class CameraState(str, Enum):
+    """Whether the last attempt to take a frame worked."""
+
+    OK = "ok"
+    MISSING = "missing"  # no such device, unplugged, cannot be opened
+    BUSY = "busy"  # opened but gives no frames: another app holds it
+    ENDED = "ended"  # a video file or image folder has no more frames
+
+
+class Presence(str, Enum):
+    """How the tracker classifies the time between two ticks."""
+
+    PRESENT = "present"
+    AWAY = "away"
+    UNKNOWN = "unknown"  # no frame (camera busy/missing), suspend gap, paused
+
+
+@dataclass(frozen=True)
+class Point:
+    """One landmark in pixels (x right, y down) with MediaPipe's visibility 0..1."""
+
+    x: float
+    y: float
+    visibility: float
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """The upper-body landmarks PostureWatch uses, in pixel coordinates."""
+
+    nose: Point
+    left_eye: Point
+    right_eye: Point
+    left_ear: Point
+    right_ear: Point
+    left_shoulder: Point
+    right_shoulder: Point
+    image_width: int
+    image_height: int
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Posture proxies, normalised by shoulder width (see DESIGN section 3).
+
+    neck_height: (shoulder-mid y - ear-mid y) / shoulder width; falls when the
+        head drops or juts forward.
+    nose_height: (shoulder-mid y - nose y) / shoulder width.
+    head_size: ear distance / shoulder width; grows when leaning in.
+    shoulder_tilt_deg, head_tilt_deg: sideways lean, degrees.
+    shoulder_width_frac: shoulder width / image width (distance to camera).
+    """
+
+    neck_height: float
+    nose_height: float
+    head_size: float
+    shoulder_tilt_deg: float
+    head_tilt_deg: float
+    shoulder_width_frac: float
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A calibrated upright posture: per-metric median and spread (MAD-based)."""
+
+    median: Metrics
+    spread: Metrics
+    samples: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One tick's reading, the input of ``Tracker.step``.
+
+    ``present`` is True when a person was found. ``verdict`` is UNKNOWN when
+    nobody is there or the landmarks are not visible enough; ``confidence`` is
+    0..1 for the verdict. ``camera`` says whether a frame was taken at all.
+    """
+
+    present: bool
+    verdict: Verdict
+    confidence: float = 0.0
+    metrics: Metrics | None = None
+    camera: CameraState = CameraState.OK
+    score: float = 0.0  # slouch score: 0 = upright, >= 1 = slouched
+
+
+class NudgeKind(str, Enum):
+    BREAK = "break"
+    WATER = "water"
+    POSTURE = "posture"
+
+
+class EventKind(str, Enum):
+    """Everything besides minute summaries that the store keeps."""
+
+    SITTING_STARTED = "sitting_started"
+    BREAK_TAKEN = "break_taken"
+    NUDGE_SHOWN = "nudge_shown"
+    NUDGE_ACTED = "nudge_acted"  # detail["action"]: "done" | "snooze" | "followed"
+    WATER_LOGGED = "water_logged"
+    CALIBRATION = "calibration"  # detail["ok"], detail["reason"]
+    PAUSE = "pause"  # detail["until"] ISO8601 UTC
+    RESUME = "resume"
+    CAMERA = "camera"  # detail["state"]: CameraState value
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    at: datetime
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MinuteSummary:
+    """Seconds of one UTC minute by class; present_s = seated_s here (at a desk
+    a person in frame is sitting), kept apart so a future standing-desk mode
+    can split them. present_s + away_s + unknown_s == seconds accounted."""
+
+    minute: datetime  # start of the minute, UTC, seconds = 0
+    present_s: float
+    seated_s: float
+    slouched_s: float
+    away_s: float
+    unknown_s: float
+    samples: int
+    neck_height: float | None = None  # means over the minute's present samples
+    nose_height: float | None = None
+    head_size: float | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class State:
+    """What the monitor knows now; the tray and ``status`` show it."""
+
+    at: datetime
+    presence: Presence
+    verdict: Verdict
+    sitting_s: float  # continuous sitting time so far, 0 when away
+    slouched_s: float  # how long the current slouch has lasted
+    camera: CameraState
+    paused_until: datetime | None
+    break_due: bool
+    next_nudge_kind: NudgeKind | None
+    next_nudge_at: datetime | None
+    in_working_hours: bool = True
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """Show a notification. ``repeat`` counts earlier unanswered nudges of the
+    same kind in this sitting bout (0 for the first)."""
+
+    kind: NudgeKind
+    at: datetime
+    sitting_s: float
+    repeat: int = 0
+
+
+@dataclass(frozen=True)
+class Record:
+    """Store this item."""
+
+    item: Union[Event, MinuteSummary]
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    state: State
+
+
+Action = Union[Nudge, Record, StateChanged]
