@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Union
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """What one sample says about posture."""
 
     UPRIGHT = "upright"
@@ -20,7 +20,7 @@ class Verdict(str, Enum):
     UNKNOWN = "unknown"  # nobody there, or landmarks not visible enough
 
 
-class CameraState(str, Enum):
+class CameraState(StrEnum):
     """Whether the last attempt to take a frame worked."""
 
     OK = "ok"
@@ -29,7 +29,7 @@ class CameraState(str, Enum):
     ENDED = "ended"  # a video file or image folder has no more frames
 
 
-class Presence(str, Enum):
+class Presence(StrEnum):
     """How the tracker classifies the time between two ticks."""
 
     PRESENT = "present"
@@ -108,13 +108,13 @@ class Sample:
     score: float = 0.0  # slouch score: 0 = upright, >= 1 = slouched
 
 
-class NudgeKind(str, Enum):
+class NudgeKind(StrEnum):
     BREAK = "break"
     WATER = "water"
     POSTURE = "posture"
 
 
-class EventKind(str, Enum):
+class EventKind(StrEnum):
     """Everything besides minute summaries that the store keeps."""
 
     SITTING_STARTED = "sitting_started"
@@ -186,7 +186,7 @@ class Nudge:
 class Record:
     """Store this item."""
 
-    item: Union[Event, MinuteSummary]
+    item: Event | MinuteSummary
 
 
 @dataclass(frozen=True)

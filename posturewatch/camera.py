@@ -1,0 +1,221 @@
+"""Frame sources: a webcam by index, a video file, a folder of images.
+
+Only numbers leave this module's callers: a frame lives in memory for one tick
+and is never written anywhere. A missing, busy or unplugged camera is a state
+(``CameraState``), not an exception: the source says so once in the log and
+backs off, counting ticks so this module never reads a clock.
+
+Every method is called from the sampling thread only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from posturewatch.model import CameraState
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg")
+MAX_BACKOFF_TICKS = 12  # at 5 s a tick: one retry a minute at most
+
+
+@dataclass(frozen=True)
+class Grab:
+    """One attempt to take a frame: ``frame`` is BGR uint8 or None."""
+
+    frame: np.ndarray | None
+    state: CameraState
+    message: str = ""
+
+
+class FrameSource(Protocol):
+    """Anything that yields frames one tick at a time."""
+
+    def grab(self) -> Grab: ...
+
+    def close(self) -> None: ...
+
+
+class SourceError(Exception):
+    """A source that cannot exist (a path that is not there), with what to try."""
+
+
+def camera_help(index: int) -> str:
+    """What to tell a user whose camera ``index`` gave no frame."""
+    hints = [
+        f"No frame from camera {index}.",
+        "Check that a webcam is connected and switched on, and that no other app"
+        " (a video call) is holding it.",
+    ]
+    if sys.platform.startswith("linux"):
+        hints.append("On Linux, `ls /dev/video*` lists cameras; your user needs the 'video' group.")
+    elif sys.platform == "darwin":
+        hints.append("On macOS, allow camera access in System Settings > Privacy & Security.")
+    elif sys.platform == "win32":
+        hints.append("On Windows, allow camera access in Settings > Privacy > Camera.")
+    hints.append(
+        "Try another camera with `--source 1`, or test with a video file: "
+        "`posturewatch run --headless --source clip.mp4`."
+    )
+    return " ".join(hints)
+
+
+class WebcamSource:
+    """A webcam by index. By default it opens the camera for each sample,
+    discards ``warmup_frames`` (auto-exposure settling), reads one frame and
+    releases it, so the camera light is off between samples; ``keep_open``
+    keeps it open instead (faster, light stays on).
+
+    After a failure it skips 1, 2, 4 ... up to ``MAX_BACKOFF_TICKS`` ticks
+    before trying again, and logs only when the state changes.
+    """
+
+    def __init__(self, index: int = 0, warmup_frames: int = 5, keep_open: bool = False) -> None:
+        self.index = index
+        self.warmup_frames = warmup_frames
+        self.keep_open = keep_open
+        self._cap: cv2.VideoCapture | None = None
+        self._state = CameraState.OK
+        self._failures = 0
+        self._skip = 0
+
+    @property
+    def state(self) -> CameraState:
+        return self._state
+
+    def _open(self) -> cv2.VideoCapture | None:
+        if self._cap is not None and self._cap.isOpened():
+            return self._cap
+        cap = cv2.VideoCapture(self.index)
+        if not cap.isOpened():
+            cap.release()
+            return None
+        return cap
+
+    def _device_exists(self) -> bool:
+        if sys.platform.startswith("linux"):
+            return os.path.exists(f"/dev/video{self.index}")
+        return True  # no cheap way to tell missing from busy elsewhere
+
+    def _fail(self, state: CameraState) -> Grab:
+        self._failures += 1
+        self._skip = min(2 ** (self._failures - 1), MAX_BACKOFF_TICKS)
+        message = camera_help(self.index)
+        if state is not self._state:
+            log.warning("camera %s is %s: %s", self.index, state.value, message)
+        self._state = state
+        return Grab(None, state, message)
+
+    def grab(self) -> Grab:
+        if self._skip > 0:
+            self._skip -= 1
+            return Grab(None, self._state, camera_help(self.index))
+        cap = self._open()
+        if cap is None:
+            busy = self._device_exists()
+            return self._fail(CameraState.BUSY if busy else CameraState.MISSING)
+        frame = None
+        try:
+            fresh = self._cap is None
+            for _ in range(self.warmup_frames if fresh else 0):
+                cap.grab()
+            ok, frame = cap.read()
+        finally:
+            if self.keep_open:
+                self._cap = cap
+            else:
+                cap.release()
+                self._cap = None
+        if not ok or frame is None:
+            if self._cap is not None:
+                self._cap.release()
+                self._cap = None
+            return self._fail(CameraState.BUSY)
+        if self._state is not CameraState.OK:
+            log.info("camera %s is back", self.index)
+        self._state = CameraState.OK
+        self._failures = 0
+        return Grab(frame, CameraState.OK)
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class VideoFileSource:
+    """Each grab returns the next frame of a video file; ENDED after the last."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._cap = cv2.VideoCapture(str(self.path))
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise SourceError(f"Cannot read video {self.path}: not a video OpenCV can decode.")
+        self.fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+
+    def grab(self) -> Grab:
+        ok, frame = self._cap.read()
+        if not ok or frame is None:
+            return Grab(None, CameraState.ENDED, f"end of {self.path.name}")
+        return Grab(frame, CameraState.OK)
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+def iter_image_paths(folder: Path) -> list[Path]:
+    """Images directly in ``folder``, sorted by name."""
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+class ImageFolderSource:
+    """Each grab returns the next image of a folder (sorted by name)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._paths: Iterator[Path] = iter(iter_image_paths(self.folder))
+
+    def grab(self) -> Grab:
+        for path in self._paths:
+            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if frame is not None:
+                return Grab(frame, CameraState.OK)
+            log.warning("skipping %s: not an image OpenCV can read", path)
+        return Grab(None, CameraState.ENDED, f"no more images in {self.folder}")
+
+    def close(self) -> None:
+        self._paths = iter(())
+
+
+def open_source(
+    spec: str | int | None, warmup_frames: int = 5, keep_open: bool = False, default_index: int = 0
+) -> FrameSource:
+    """A frame source from ``--source``: a camera index, a video file or an image folder."""
+    if spec is None or (isinstance(spec, str) and spec.strip() == ""):
+        return WebcamSource(default_index, warmup_frames, keep_open)
+    if isinstance(spec, int) or spec.strip().isdigit():
+        return WebcamSource(int(spec), warmup_frames, keep_open)
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        if not iter_image_paths(path):
+            raise SourceError(f"{path} holds no images ({', '.join(IMAGE_SUFFIXES)}).")
+        return ImageFolderSource(path)
+    if path.is_file():
+        return VideoFileSource(path)
+    raise SourceError(
+        f"{spec} is neither a camera index, a video file nor a folder of images. "
+        "Use --source 0 for the first webcam, or give an existing file or folder."
+    )
