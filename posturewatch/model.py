@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Union
 
 
 class Verdict(StrEnum):
@@ -194,4 +193,4 @@ class StateChanged:
     state: State
 
 
-Action = Union[Nudge, Record, StateChanged]
+Action = Nudge | Record | StateChanged
