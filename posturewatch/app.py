@@ -1,0 +1,400 @@
+"""Wiring: the sampling loop (DESIGN section 2, data flow).
+
+One tick: drain commands, grab a frame, estimate the pose, measure posture,
+step the tracker, hand each action to its adapter (Nudge -> notifier,
+Record -> store, StateChanged -> listeners and the status file). The frame is
+dropped at the end of the tick: it is never stored.
+
+``Monitor.run`` is called from the sampling thread (the main thread with
+``--headless``, a worker thread under the tray). Other threads talk to it only
+through ``Monitor.commands`` (a ``queue.Queue``) and ``Monitor.stop``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Protocol
+
+from posturewatch.calibration import CalibrationRefused, make_baseline
+from posturewatch.camera import FrameSource
+from posturewatch.clock import Clock
+from posturewatch.config import Settings
+from posturewatch.messages import Message, nudge_message
+from posturewatch.metrics import measure
+from posturewatch.model import (
+    Action,
+    Baseline,
+    CameraState,
+    Event,
+    EventKind,
+    Landmarks,
+    Nudge,
+    NudgeKind,
+    Record,
+    Sample,
+    State,
+    StateChanged,
+    Verdict,
+)
+from posturewatch.notify import Notifier
+from posturewatch.session import Tracker
+
+log = logging.getLogger(__name__)
+
+CALIBRATION_FRAMES = 5
+CALIBRATION_SPACING_S = 1.0
+STATUS_EVERY_S = 60.0
+
+
+class Estimator(Protocol):
+    def estimate(self, frame: object) -> Landmarks | None: ...
+
+
+class Sink(Protocol):
+    def write(self, item: object) -> None: ...
+
+
+# Commands: what the tray (or any other thread) asks the loop to do.
+@dataclass(frozen=True)
+class Pause:
+    minutes: float | None = None  # None: until resumed
+    until: datetime | None = None  # wins over minutes
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True)
+class LogWater:
+    pass
+
+
+@dataclass(frozen=True)
+class LogBreak:
+    pass
+
+
+@dataclass(frozen=True)
+class Snooze:
+    minutes: float = 10.0
+
+
+@dataclass(frozen=True)
+class Done:
+    kind: NudgeKind | None = None
+
+
+@dataclass(frozen=True)
+class Calibrate:
+    pass
+
+
+@dataclass(frozen=True)
+class Custom:
+    """Run ``fn(monitor, now)`` on the sampling thread (for tray extras)."""
+
+    fn: Callable[[Monitor, datetime], None]
+
+
+Command = Pause | Resume | LogWater | LogBreak | Snooze | Done | Calibrate | Custom
+
+
+@dataclass
+class TickResult:
+    at: datetime
+    sample: Sample | None
+    camera: CameraState
+    actions: list[Action] = field(default_factory=list)
+
+
+class Monitor:
+    """The sampling loop and its adapters."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        source: FrameSource,
+        estimator: Estimator,
+        store: Sink,
+        notifier: Notifier,
+        clock: Clock,
+        baseline: Baseline | None = None,
+        tz: tzinfo | None = None,
+        status_path: Path | None = None,
+        baseline_path: Path | None = None,
+    ) -> None:
+        from datetime import UTC
+
+        self.settings = settings
+        self.source = source
+        self.estimator = estimator
+        self.store = store
+        self.notifier = notifier
+        self.clock = clock
+        self.baseline = baseline
+        self.tz = tz or UTC
+        self.status_path = status_path
+        self.baseline_path = baseline_path
+        self.tracker = Tracker(settings, self.tz)
+        self.commands: queue.Queue[Command] = queue.Queue()
+        self.stop = threading.Event()
+        self.state: State | None = None
+        self.last_sample: Sample | None = None
+        self.listeners: list[Callable[[State], None]] = []
+        self.message_listeners: list[Callable[[Message, str], None]] = []
+        self._variant = 0
+        self._status_written: datetime | None = None
+        self._last_nudge_kind: NudgeKind | None = None
+
+    # -- one tick ---------------------------------------------------------
+    def sample_once(self) -> tuple[Sample, CameraState]:
+        """Grab one frame and turn it into a Sample; the frame goes out of scope here."""
+        grab = self.source.grab()
+        if grab.frame is None:
+            return Sample(present=False, verdict=Verdict.UNKNOWN, camera=grab.state), grab.state
+        landmarks = self.estimator.estimate(grab.frame)
+        sample = measure(landmarks, self.baseline, self.settings.posture_sensitivity)
+        return sample, grab.state
+
+    def tick(self) -> TickResult:
+        """One sampling step at ``clock.now()``. Returns what happened."""
+        now = self.clock.now()
+        actions = self.drain_commands(now)
+        sample, camera = self.sample_once()
+        if camera is CameraState.ENDED:
+            self.dispatch(now, actions)
+            return TickResult(now, None, camera, actions)
+        self.last_sample = sample
+        stepped = self.tracker.step(now, sample)
+        self.dispatch(now, stepped)
+        return TickResult(now, sample, camera, actions + stepped)
+
+    def finish(self, now: datetime | None = None) -> list[Action]:
+        """Write the partial minute; call once when the loop ends."""
+        now = now or self.clock.now()
+        actions = self.tracker.flush(now)
+        self.dispatch(now, actions)
+        self.write_status(now, running=False)
+        return actions
+
+    def run(self, max_ticks: int | None = None) -> None:
+        """Loop until ``stop`` is set, the source ends or ``max_ticks`` ran."""
+        ticks = 0
+        try:
+            while not self.stop.is_set():
+                result = self.tick()
+                ticks += 1
+                if result.camera is CameraState.ENDED:
+                    log.info("the frame source has no more frames; stopping")
+                    break
+                if max_ticks is not None and ticks >= max_ticks:
+                    break
+                if self.clock.wait(self.stop, self.settings.sample_interval_s):
+                    break
+        finally:
+            self.finish()
+
+    # -- commands ---------------------------------------------------------
+    def drain_commands(self, now: datetime) -> list[Action]:
+        actions: list[Action] = []
+        while True:
+            try:
+                command = self.commands.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                actions += self.handle(command, now)
+            except Exception:  # a bad command must not stop monitoring
+                log.exception("command %r failed", command)
+        self.dispatch(now, actions)
+        return actions
+
+    def handle(self, command: Command, now: datetime) -> list[Action]:
+        """Apply one command on the sampling thread; returns undispatched actions."""
+        t = self.tracker
+        if isinstance(command, Pause):
+            until = command.until
+            if until is None and command.minutes is not None:
+                until = now + timedelta(minutes=command.minutes)
+            return t.pause(now, until)
+        if isinstance(command, Resume):
+            return t.resume(now)
+        if isinstance(command, LogWater):
+            return t.log_water(now)
+        if isinstance(command, LogBreak):
+            return t.log_break(now)
+        if isinstance(command, Snooze):
+            return t.snooze(now, command.minutes)
+        if isinstance(command, Done):
+            kind = command.kind or self._last_nudge_kind or NudgeKind.BREAK
+            return t.done(now, kind)
+        if isinstance(command, Calibrate):
+            self.calibrate()
+            return []
+        if isinstance(command, Custom):
+            command.fn(self, now)
+            return []
+        raise TypeError(f"unknown command {command!r}")
+
+    # -- adapters ---------------------------------------------------------
+    def dispatch(self, now: datetime, actions: list[Action]) -> None:
+        for action in actions:
+            try:
+                if isinstance(action, Nudge):
+                    self.show_nudge(action)
+                elif isinstance(action, Record):
+                    self.store.write(action.item)
+                elif isinstance(action, StateChanged):
+                    self.set_state(action.state)
+            except Exception:  # an adapter failure must never stop monitoring
+                log.exception("could not handle %r", action)
+        if self._status_due(now):
+            self.write_status(now)
+
+    def show_nudge(self, nudge: Nudge) -> None:
+        message = nudge_message(nudge.kind, nudge.sitting_s, nudge.repeat, self._variant)
+        self._variant += 1
+        self._last_nudge_kind = nudge.kind
+        delivered = self.notifier.show(message.title, message.body)
+        for listener in self.message_listeners:
+            listener(message, nudge.kind.value)
+        self.store.write(
+            Event(
+                EventKind.NUDGE_SHOWN,
+                nudge.at,
+                {
+                    "kind": nudge.kind.value,
+                    "sitting_s": round(nudge.sitting_s, 1),
+                    "repeat": nudge.repeat,
+                    "delivered": delivered,
+                },
+            )
+        )
+
+    def tell(self, title: str, body: str) -> None:
+        """A notification that is not a nudge (calibration, report ready)."""
+        self.notifier.show(title, body)
+        for listener in self.message_listeners:
+            listener(Message(title, body), "info")
+
+    def set_state(self, state: State) -> None:
+        self.state = state
+        for listener in self.listeners:
+            try:
+                listener(state)
+            except Exception:
+                log.exception("state listener failed")
+        self.write_status(state.at)
+
+    def _status_due(self, now: datetime) -> bool:
+        if self.status_path is None:
+            return False
+        last = self._status_written
+        return last is None or (now - last).total_seconds() >= STATUS_EVERY_S
+
+    def write_status(self, now: datetime, running: bool = True) -> None:
+        """Write what ``posturewatch status`` shows (numbers only), atomically."""
+        if self.status_path is None:
+            return
+        self._status_written = now
+        state = self.tracker.state(now)
+        data = status_dict(state, running=running)
+        data["baseline"] = self.baseline is not None
+        try:
+            self.status_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.status_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            os.replace(tmp, self.status_path)
+        except OSError as exc:
+            log.warning("cannot write status file %s: %s", self.status_path, exc)
+
+    # -- calibration ------------------------------------------------------
+    def calibrate(self) -> Baseline | CalibrationRefused:
+        """Sample a few seconds of upright sitting and save the baseline.
+
+        Runs on the sampling thread; tells the user before and after.
+        """
+        self.tell(
+            "Calibrating posture",
+            "Sit upright and comfortable, look at your screen, and hold still for 5 seconds.",
+        )
+        result = calibrate_from(
+            self, CALIBRATION_FRAMES, CALIBRATION_SPACING_S, self.clock, self.stop
+        )
+        now = self.clock.now()
+        if isinstance(result, Baseline):
+            self.baseline = result
+            if self.baseline_path is not None:
+                save_baseline(self.baseline_path, result)
+            self.store.write(Event(EventKind.CALIBRATION, now, {"ok": True,
+                                                                "samples": result.samples}))
+            self.tell("Posture calibrated", "Done. PostureWatch now measures against this posture.")
+        else:
+            self.store.write(Event(EventKind.CALIBRATION, now, {"ok": False,
+                                                                "reason": result.reason}))
+            self.tell("Calibration did not work", result.reason)
+        return result
+
+
+def calibrate_from(
+    monitor: Monitor, frames: int, spacing_s: float, clock: Clock, stop: threading.Event
+) -> Baseline | CalibrationRefused:
+    """Take ``frames`` samples ``spacing_s`` apart (no baseline) and make a baseline."""
+    samples: list[Sample] = []
+    saved, monitor.baseline = monitor.baseline, None
+    try:
+        for i in range(frames):
+            sample, _camera = monitor.sample_once()
+            samples.append(sample)
+            if i < frames - 1 and clock.wait(stop, spacing_s):
+                break
+    finally:
+        monitor.baseline = saved
+    return make_baseline(samples, clock.now())
+
+
+def save_baseline(path: Path, baseline: Baseline) -> None:
+    from posturewatch.calibration import baseline_to_json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(baseline_to_json(baseline), indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_baseline(path: Path) -> Baseline | None:
+    """The saved baseline, or None when there is none or it cannot be read."""
+    from posturewatch.calibration import baseline_from_json
+
+    try:
+        return baseline_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring unreadable baseline %s (%s); run `posturewatch calibrate`", path, exc)
+        return None
+
+
+def status_dict(state: State, running: bool) -> dict[str, object]:
+    """A JSON-able view of a State for the status file."""
+    data: dict[str, object] = {}
+    for key, value in asdict(state).items():
+        if isinstance(value, datetime):
+            data[key] = value.isoformat()
+        elif hasattr(value, "value"):
+            data[key] = value.value
+        else:
+            data[key] = value
+    data["running"] = running
+    data["pid"] = os.getpid()
+    return data

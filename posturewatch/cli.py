@@ -1,0 +1,230 @@
+"""The command line: ``posturewatch run|calibrate|status|replay|eval|config|report``.
+
+Heavy imports (OpenCV, MediaPipe) happen inside the commands that need them,
+so ``config``, ``status`` and ``--help`` answer at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+import click
+
+from posturewatch import __version__, paths
+from posturewatch.config import Resolved, check_file, format_show, load
+
+
+def local_tz() -> tzinfo:
+    """The user's local time zone (for working hours and reports)."""
+    tz = datetime.now().astimezone().tzinfo
+    return tz or UTC
+
+
+def resolve(
+    config_file: Path | None = None, overrides: dict[str, object] | None = None
+) -> Resolved:
+    """Settings from every layer; problems go to stderr, never stop the program."""
+    user = Path(config_file) if config_file else paths.user_config_path()
+    resolved = load(user, paths.policy_path(), overrides or {})
+    for problem in resolved.problems:
+        click.echo(f"posturewatch: warning: {problem}", err=True)
+    return resolved
+
+
+def parse_start(value: str | None) -> datetime:
+    """``--start``: ISO 8601; a naive time is local time. Default: today 09:00 local."""
+    if value is None:
+        today = datetime.now().astimezone()
+        return today.replace(hour=9, minute=0, second=0, microsecond=0)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time ({exc})") from exc
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def fail(message: str, code: int = 2) -> None:
+    click.echo(f"posturewatch: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="posturewatch")
+def cli() -> None:
+    """PostureWatch: a quiet, private posture and sitting-time monitor."""
+
+
+# -- run ------------------------------------------------------------------
+@cli.command()
+@click.option("--headless", is_flag=True, help="No tray icon: monitor in this terminal.")
+@click.option("--source", default=None, help="Camera index (0), a video file or an image folder.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help="Use this user config file instead of the usual one.")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
+              help="Database file (default: the monitor's own).")
+@click.option("--interval-s", type=float, default=None, help="Seconds between samples.")
+def run(headless: bool, source: str | None, config_file: Path | None, db_path: Path | None,
+        interval_s: float | None) -> None:
+    """Start monitoring (in the tray, or --headless in this terminal)."""
+    from posturewatch.runner import run_monitor
+
+    overrides: dict[str, object] = {}
+    if interval_s is not None:
+        overrides["sample_interval_s"] = interval_s
+    resolved = resolve(config_file, overrides)
+    code = run_monitor(resolved, source=source, headless=headless,
+                       db_path=db_path or paths.database_path(), tz=local_tz())
+    sys.exit(code)
+
+
+# -- calibrate ------------------------------------------------------------
+@cli.command()
+@click.option("--source", default=None, help="Camera index (0), a video file or an image folder.")
+@click.option("--frames", type=click.IntRange(3, 30), default=5, show_default=True,
+              help="How many samples to take, one a second.")
+def calibrate(source: str | None, frames: int) -> None:
+    """Sit upright: record your upright posture as the baseline."""
+    from posturewatch.runner import calibrate_cli
+
+    sys.exit(calibrate_cli(resolve(), source, frames))
+
+
+# -- status ---------------------------------------------------------------
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the raw status as JSON.")
+def status(as_json: bool) -> None:
+    """What the monitor knows now: sitting time, last verdict, camera, next nudge."""
+    from posturewatch.status import describe_status, read_status
+
+    data = read_status(paths.status_path(), paths.lock_path())
+    if as_json:
+        click.echo(json.dumps(data, indent=1))
+    else:
+        click.echo(describe_status(data, datetime.now(UTC), local_tz()))
+
+
+# -- replay ---------------------------------------------------------------
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--interval-s", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Simulated seconds between consecutive frames.")
+@click.option("--start", default=None, help="Simulated start, ISO 8601 (default today 09:00).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help="User config file for this replay (the IT policy still applies).")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
+              help="Keep the minute summaries and events in this database.")
+@click.option("--baseline-from", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Calibrate from this upright image or folder first.")
+def replay(source: Path, interval_s: float, start: str | None, config_file: Path | None,
+           db_path: Path | None, baseline_from: Path | None) -> None:
+    """Run the whole pipeline over a video or image folder on a simulated clock.
+
+    The last line of output is one JSON object with the totals and nudges.
+    """
+    from posturewatch.camera import SourceError, open_source
+    from posturewatch.pose import PoseEstimator
+    from posturewatch.replay import replay as run_replay
+
+    resolved = resolve(config_file)
+    when = parse_start(start)
+    try:
+        frames = open_source(str(source))
+    except SourceError as exc:
+        fail(str(exc))
+    with PoseEstimator() as estimator:
+        baseline = baseline_or_fail(baseline_from, estimator, when)
+        result = run_replay(frames, estimator, resolved.settings, when, interval_s,
+                            db_path=db_path, baseline=baseline, tz=local_tz())
+    for nudge in result["nudges"]:  # type: ignore[union-attr]
+        click.echo(f"  nudge {nudge['kind']:8} at {nudge['at_s'] / 60:7.1f} min")
+    click.echo(
+        f"{result['frames']} frames, seated {result['seated_s'] / 60:.1f} min, "
+        f"slouched {result['slouched_s'] / 60:.1f} min, breaks {result['breaks']}, "
+        f"{len(result['nudges'])} nudges, in {result['wall_s']} s"  # type: ignore[arg-type]
+    )
+    click.echo(json.dumps(result))
+
+
+def baseline_or_fail(path: Path | None, estimator: object, now: datetime) -> object:
+    """A Baseline from ``--baseline-from``, or None; exits with the reason on refusal."""
+    if path is None:
+        return None
+    from posturewatch.evaluate import baseline_from_images
+    from posturewatch.model import Baseline
+
+    result = baseline_from_images(path, estimator, now)
+    if not isinstance(result, Baseline):
+        fail(f"cannot calibrate from {path}: {result.reason}")
+    return result
+
+
+# -- eval -----------------------------------------------------------------
+@cli.command("eval")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--baseline-from", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Calibrate from this upright image or folder first.")
+@click.option("--sensitivity", type=click.FloatRange(0.5, 2.0), default=None,
+              help="Posture sensitivity (default: from the settings).")
+def eval_command(folder: Path, baseline_from: Path | None, sensitivity: float | None) -> None:
+    """Score posture detection on FOLDER/upright, FOLDER/slouched [and FOLDER/absent].
+
+    The last line of output is one JSON object with the scores.
+    """
+    from posturewatch.evaluate import evaluate
+    from posturewatch.pose import PoseEstimator
+
+    if not (folder / "upright").is_dir() or not (folder / "slouched").is_dir():
+        fail(f"{folder} must hold upright/ and slouched/ folders of images")
+    settings = resolve().settings
+    started = time.perf_counter()
+    with PoseEstimator() as estimator:
+        baseline = baseline_or_fail(baseline_from, estimator, datetime.now(UTC))
+        result = evaluate(folder, estimator, baseline,
+                          sensitivity if sensitivity is not None else settings.posture_sensitivity)
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    for key in ("n", "detection_rate", "balanced_accuracy", "false_alarm_rate", "miss_rate",
+                "absent_accuracy"):
+        if key in result:
+            click.echo(f"  {key:18} {result[key]}")
+    click.echo(json.dumps(result))
+
+
+# -- config ---------------------------------------------------------------
+@cli.group()
+def config() -> None:
+    """Show the settings in force, or check a config or policy file."""
+
+
+@config.command("show")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help="Show with this user config file instead of the usual one.")
+def config_show(config_file: Path | None) -> None:
+    """Print every setting with its value and where it came from."""
+    user = Path(config_file) if config_file else paths.user_config_path()
+    resolved = load(user, paths.policy_path(), {})
+    click.echo(f"# user config: {user}{'' if user.exists() else ' (not present)'}")
+    policy = paths.policy_path()
+    click.echo(f"# IT policy:   {policy}{'' if policy.exists() else ' (not present)'}")
+    click.echo(format_show(resolved))
+
+
+@config.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+def config_check(file: Path) -> None:
+    """Validate a user config or IT policy file; name file, line and key of each problem."""
+    problems = check_file(file)
+    if not problems:
+        click.echo(f"{file}: OK")
+        return
+    for problem in problems:
+        click.echo(str(problem))
+    fail(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {file}", 1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="posturewatch")

@@ -1,0 +1,54 @@
+"""Logging set up in one place: a rotating file in the user log folder, the
+terminal for warnings, and uncaught exceptions (any thread) to the log."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import threading
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(
+    level: str = "info", log_dir: Path | None = None, quiet: bool = False
+) -> Path | None:
+    """Configure the root logger once; returns the log file path (or None)."""
+    root = logging.getLogger()
+    root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.ERROR if quiet else logging.WARNING)
+    console.setFormatter(logging.Formatter("posturewatch: %(message)s"))
+    root.addHandler(console)
+    log_file = None
+    if log_dir is not None:
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            log_file = log_dir / "posturewatch.log"
+            handler = logging.handlers.RotatingFileHandler(
+                log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+            )
+            handler.setFormatter(logging.Formatter(FORMAT))
+            root.addHandler(handler)
+        except OSError as exc:
+            logging.getLogger(__name__).warning("cannot write the log in %s: %s", log_dir, exc)
+            log_file = None
+
+    def log_uncaught(exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+        logger = logging.getLogger("posturewatch")
+        logger.critical("uncaught exception", exc_info=(exc_type, exc, tb))
+
+    def log_thread(args: threading.ExceptHookArgs) -> None:
+        logging.getLogger("posturewatch").critical(
+            "uncaught exception in thread %s",
+            args.thread.name if args.thread else "?",
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),  # type: ignore[arg-type]
+        )
+
+    sys.excepthook = log_uncaught
+    threading.excepthook = log_thread
+    return log_file

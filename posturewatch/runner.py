@@ -1,0 +1,152 @@
+"""Start the real monitor: settings, lock, camera, model, store, notifier, loop.
+
+Used by ``posturewatch run`` and ``posturewatch calibrate``. Runs on the main
+thread; under the tray the loop moves to one worker thread (``tray.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+import click
+
+from posturewatch import paths
+from posturewatch.app import Monitor, calibrate_from, load_baseline, save_baseline
+from posturewatch.camera import SourceError, WebcamSource, open_source
+from posturewatch.clock import WallClock
+from posturewatch.config import Resolved
+from posturewatch.instance import AlreadyRunning, InstanceLock
+from posturewatch.logs import setup_logging
+from posturewatch.model import Baseline, CameraState, Event, EventKind, State
+from posturewatch.notify import PlyerNotifier, RecordingNotifier
+
+log = logging.getLogger(__name__)
+
+
+def _print_state(state: State) -> None:
+    stamp = state.at.astimezone().strftime("%H:%M:%S")
+    sitting = int(state.sitting_s // 60)
+    parts = [f"{stamp}", state.presence.value]
+    if state.presence.value == "present":
+        parts.append(f"sitting {sitting} min")
+        parts.append(state.verdict.value)
+    if state.camera is not CameraState.OK:
+        parts.append(f"camera {state.camera.value}")
+    if state.paused_until is not None:
+        parts.append("paused")
+    if state.break_due:
+        parts.append("break due")
+    click.echo("  ".join(parts))
+
+
+def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzinfo,
+                  notifier: object | None = None) -> Monitor:
+    """Open everything the loop needs; raises SourceError for an impossible source."""
+    from posturewatch.pose import PoseEstimator
+    from posturewatch.store import Store
+
+    settings = resolved.settings
+    frames = open_source(source, settings.camera_warmup_frames, settings.camera_keep_open,
+                         settings.camera_index)
+    estimator = PoseEstimator()
+    store = Store(db_path)
+    store.apply_retention(datetime.now(UTC), settings.retention_days)
+    return Monitor(
+        settings, frames, estimator, store, notifier or PlyerNotifier(), WallClock(),
+        baseline=load_baseline(paths.baseline_path()), tz=tz,
+        status_path=paths.status_path(), baseline_path=paths.baseline_path(),
+    )
+
+
+def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path: Path,
+                tz: tzinfo) -> int:
+    """``posturewatch run``: returns the process exit code."""
+    setup_logging(resolved.settings.log_level, paths.log_dir())
+    lock = InstanceLock(paths.lock_path())
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        click.echo(f"{exc} Use its tray icon, or `posturewatch status`.", err=True)
+        return 1
+    try:
+        try:
+            monitor = build_monitor(resolved, source, db_path, tz)
+        except SourceError as exc:
+            click.echo(f"posturewatch: {exc}", err=True)
+            return 2
+        if not headless:
+            from posturewatch.tray import TrayUnavailable, run_tray
+
+            try:
+                return run_tray(monitor, resolved)
+            except TrayUnavailable as exc:
+                click.echo(f"posturewatch: no tray ({exc}); carrying on headless.", err=True)
+        return run_headless(monitor)
+    finally:
+        lock.release()
+
+
+def run_headless(monitor: Monitor) -> int:
+    """The loop on this thread until Ctrl+C (or SIGTERM)."""
+    monitor.listeners.append(_print_state)
+    if isinstance(monitor.source, WebcamSource):
+        first = monitor.source.grab()
+        if first.frame is None:
+            click.echo(f"posturewatch: {first.message}", err=True)
+            click.echo("posturewatch: retrying in the background; Ctrl+C to stop.", err=True)
+    if monitor.baseline is None:
+        click.echo("Not calibrated yet: using population defaults. "
+                   "Run `posturewatch calibrate` while sitting upright for a closer fit.")
+
+    def stop(*_args: object) -> None:
+        monitor.stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+    click.echo(f"Monitoring every {monitor.settings.sample_interval_s:g} s. Ctrl+C to stop.")
+    try:
+        monitor.run()
+    except KeyboardInterrupt:
+        monitor.stop.set()
+    finally:
+        close = getattr(monitor.store, "close", None)
+        if close:
+            close()
+    click.echo("Stopped.")
+    return 0
+
+
+def calibrate_cli(resolved: Resolved, source: str | None, frames: int) -> int:
+    """``posturewatch calibrate``: sample, save a baseline, say why on refusal."""
+    from posturewatch.pose import PoseEstimator
+    from posturewatch.store import Store
+
+    setup_logging(resolved.settings.log_level, paths.log_dir())
+    settings = resolved.settings
+    try:
+        camera = open_source(source, settings.camera_warmup_frames, settings.camera_keep_open,
+                             settings.camera_index)
+    except SourceError as exc:
+        click.echo(f"posturewatch: {exc}", err=True)
+        return 2
+    click.echo(f"Sit upright and comfortable, look at your screen, and hold still "
+               f"for {frames} seconds...")
+    with PoseEstimator() as estimator, Store(paths.database_path()) as store:
+        monitor = Monitor(settings, camera, estimator, store, RecordingNotifier(), WallClock())
+        result = calibrate_from(monitor, frames, 1.0, WallClock(), threading.Event())
+        camera.close()
+        now = datetime.now(UTC)
+        if isinstance(result, Baseline):
+            save_baseline(paths.baseline_path(), result)
+            store.write(Event(EventKind.CALIBRATION, now, {"ok": True, "samples": result.samples}))
+            click.echo(f"Calibrated from {result.samples} samples; saved to "
+                       f"{paths.baseline_path()}.")
+            click.echo("A running monitor picks it up within a minute.")
+            return 0
+        store.write(Event(EventKind.CALIBRATION, now, {"ok": False, "reason": result.reason}))
+        click.echo(f"Calibration refused: {result.reason}", err=True)
+        return 1
