@@ -109,6 +109,8 @@ def test_valid_values_come_back_canonical(key: str, value: object, expected: obj
         ("sit_limit_min", 4.9, "got 4.9"),
         ("sit_limit_min", 241, "got 241"),
         ("sit_limit_min", True, "got true"),  # bool is not a number here
+        ("posture_sensitivity", True, "got true"),  # even when True == 1 is in range
+        ("camera_index", False, "got false"),
         ("sit_limit_min", math.nan, "got nan"),
         ("sample_interval_s", math.inf, "got inf"),
         ("camera_index", 1.0, "must be a whole number between 0 and 16, got 1.0"),
@@ -325,7 +327,9 @@ POLICY_WITH_MISTAKES = """\
 # ACME policy
 [meta]
 notes = '''
-retention_days = "in the notes, not a setting"
+Locked settings go under
+[enforced]
+retention_days = "like this; a note, not a setting"
 '''
 
 [defaults]
@@ -359,20 +363,20 @@ def test_a_bad_policy_still_applies_its_valid_keys_and_locks(user: Path, policy:
         f"so the policy defaults: {policy} applies"
     )
     policy_problems = [(p.line, p.key) for p in resolved.problems if p.path == policy]
-    assert policy_problems == [(10, "work_hours"), (13, "retention_days"),
-                               (15, "camera_keep_opne"), (17, "enforcd")]
+    assert policy_problems == [(12, "work_hours"), (15, "retention_days"),
+                               (17, "camera_keep_opne"), (19, "enforcd")]
 
 
 def test_check_file_lists_every_policy_problem_by_line(policy: Path) -> None:
     write(policy, POLICY_WITH_MISTAKES)
     problems = check_file(policy)
     assert [str(p) for p in problems] == [
-        f'{policy}:10: work_hours: must start before it ends (no spans across midnight), '
+        f'{policy}:12: work_hours: must start before it ends (no spans across midnight), '
         f'got "18:00-08:00"',
-        f'{policy}:13: retention_days: must be a whole number between 7 and 3650 (days), '
+        f'{policy}:15: retention_days: must be a whole number between 7 and 3650 (days), '
         f'got "ninety"',
-        f'{policy}:15: camera_keep_opne: unknown setting; did you mean "camera_keep_open"?',
-        f'{policy}:17: enforcd: unknown table; a policy has only [defaults], [enforced] '
+        f'{policy}:17: camera_keep_opne: unknown setting; did you mean "camera_keep_open"?',
+        f'{policy}:19: enforcd: unknown table; a policy has only [defaults], [enforced] '
         f'and [meta]; did you mean "[enforced]"?',
     ]
 
