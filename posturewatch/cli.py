@@ -225,6 +225,26 @@ def config_check(file: Path) -> None:
     fail(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {file}", 1)
 
 
+# -- commands defined beside their adapters ---------------------------------
+def _register_optional_commands() -> None:
+    """Commands that live in their own modules (tray-era: autostart, doctor; report)."""
+    import importlib
+
+    for module, name in (
+        ("posturewatch.autostart", "autostart_command"),
+        ("posturewatch.doctor", "doctor_command"),
+        ("posturewatch.report_cli", "report_command"),
+    ):
+        try:
+            command = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+        cli.add_command(command)
+
+
+_register_optional_commands()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="posturewatch")
