@@ -205,11 +205,7 @@ def config() -> None:
 def config_show(config_file: Path | None) -> None:
     """Print every setting with its value and where it came from."""
     user = Path(config_file) if config_file else paths.user_config_path()
-    resolved = load(user, paths.policy_path(), {})
-    click.echo(f"# user config: {user}{'' if user.exists() else ' (not present)'}")
-    policy = paths.policy_path()
-    click.echo(f"# IT policy:   {policy}{'' if policy.exists() else ' (not present)'}")
-    click.echo(format_show(resolved))
+    click.echo(format_show(load(user, paths.policy_path(), {})))
 
 
 @config.command("check")
