@@ -155,6 +155,7 @@ class Monitor:
         self._variant = 0
         self._status_written: datetime | None = None
         self._last_nudge_kind: NudgeKind | None = None
+        self._baseline_mtime: float | None = None
 
     # -- one tick ---------------------------------------------------------
     def sample_once(self) -> tuple[Sample, CameraState]:
@@ -169,6 +170,7 @@ class Monitor:
     def tick(self) -> TickResult:
         """One sampling step at ``clock.now()``. Returns what happened."""
         now = self.clock.now()
+        self.reload_baseline_if_changed()
         actions = self.drain_commands(now)
         sample, camera = self.sample_once()
         if camera is CameraState.ENDED:
@@ -203,6 +205,23 @@ class Monitor:
                     break
         finally:
             self.finish()
+
+    def reload_baseline_if_changed(self) -> None:
+        """Pick up a baseline saved by ``posturewatch calibrate`` in another process."""
+        if self.baseline_path is None:
+            return
+        try:
+            mtime = self.baseline_path.stat().st_mtime
+        except OSError:
+            return
+        if self._baseline_mtime is None:
+            self._baseline_mtime = mtime
+        elif mtime != self._baseline_mtime:
+            self._baseline_mtime = mtime
+            fresh = load_baseline(self.baseline_path)
+            if fresh is not None:
+                self.baseline = fresh
+                log.info("loaded the new baseline from %s", self.baseline_path)
 
     # -- commands ---------------------------------------------------------
     def drain_commands(self, now: datetime) -> list[Action]:
