@@ -155,7 +155,7 @@ class Monitor:
         self._variant = 0
         self._status_written: datetime | None = None
         self._last_nudge_kind: NudgeKind | None = None
-        self._baseline_mtime: float | None = None
+        self._baseline_mtime: float | None = self._baseline_stamp()
 
     # -- one tick ---------------------------------------------------------
     def sample_once(self) -> tuple[Sample, CameraState]:
@@ -208,20 +208,22 @@ class Monitor:
 
     def reload_baseline_if_changed(self) -> None:
         """Pick up a baseline saved by ``posturewatch calibrate`` in another process."""
+        mtime = self._baseline_stamp()
+        if mtime is None or mtime == self._baseline_mtime:
+            return
+        self._baseline_mtime = mtime
+        fresh = load_baseline(self.baseline_path) if self.baseline_path else None
+        if fresh is not None:
+            self.baseline = fresh
+            log.info("loaded the new baseline from %s", self.baseline_path)
+
+    def _baseline_stamp(self) -> float | None:
         if self.baseline_path is None:
-            return
+            return None
         try:
-            mtime = self.baseline_path.stat().st_mtime
+            return self.baseline_path.stat().st_mtime
         except OSError:
-            return
-        if self._baseline_mtime is None:
-            self._baseline_mtime = mtime
-        elif mtime != self._baseline_mtime:
-            self._baseline_mtime = mtime
-            fresh = load_baseline(self.baseline_path)
-            if fresh is not None:
-                self.baseline = fresh
-                log.info("loaded the new baseline from %s", self.baseline_path)
+            return None
 
     # -- commands ---------------------------------------------------------
     def drain_commands(self, now: datetime) -> list[Action]:
