@@ -1,0 +1,177 @@
+"""Calibration: a few upright samples -> a ``Baseline`` (or a refusal saying why).
+
+Pure: standard library only. The caller (``app``/``cli``) takes the frames,
+runs pose and ``metrics.measure(landmarks, None)`` on each, and hands the
+samples here; this module decides whether they make a trustworthy baseline and
+converts baselines to and from JSON (numbers and one UTC timestamp, never an
+image).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+from posturewatch import metrics as metrics_module
+from posturewatch.model import Baseline, Metrics, Sample, Verdict
+
+MIN_SAMPLES = 3
+"""Usable samples a live calibration needs (``baseline_from_images`` may ask
+for fewer: one photo is a valid, if noisy, reference)."""
+
+MIN_USABLE_SHARE = 0.6
+"""Of the frames where someone was present, this share must be usable."""
+
+MAD_TO_SD = 1.4826
+"""Scales the median absolute deviation to a standard deviation (normal data)."""
+
+# Robust sd above which the person moved too much to call it one posture, in
+# shoulder widths. posture-dev's 26 upright photos, taken over 25 minutes at
+# different distances, have 0.044 (nose) and 0.020 (neck): a folder like that
+# still passes; fidgeting through a few seconds of calibration does not.
+MAX_SPREAD_NOSE = 0.06
+MAX_SPREAD_NECK = 0.05
+
+JSON_VERSION = 1
+_METRIC_FIELDS = tuple(f.name for f in fields(Metrics))
+
+
+@dataclass(frozen=True)
+class CalibrationRefused:
+    """Calibration did not produce a baseline. ``reason`` is one sentence for
+    the user; the counts say how many frames were seen and usable."""
+
+    reason: str
+    samples_seen: int = 0
+    samples_used: int = 0
+
+
+def make_baseline(
+    samples: Sequence[Sample | Metrics],
+    now: datetime,
+    min_samples: int = MIN_SAMPLES,
+) -> Baseline | CalibrationRefused:
+    """A baseline from samples of the user sitting upright, or why not.
+
+    ``samples``: ``Sample`` objects (from ``metrics.measure``) or bare
+    ``Metrics``. A ``Sample`` is usable when someone was present and its
+    verdict is not UNKNOWN (landmarks visible, frontal view); a bare ``Metrics``
+    when it looks like a frontal view. The population verdict itself is
+    ignored: the user may sit upright in a way the population defaults call
+    slouched, and that is what calibration is for.
+
+    ``now``: the calibration time (UTC), stored as ``created_at``.
+    Refuses when nobody was visible in at least ``min_samples`` frames, when
+    too few frames were usable, or when the nose or neck height varied too
+    much (the person moved).
+    """
+    if min_samples < 1:
+        raise ValueError("min_samples must be at least 1")
+    seen = len(samples)
+    present = [s for s in samples if isinstance(s, Metrics) or s.present]
+    if len(present) < min_samples:
+        return CalibrationRefused(
+            f"Nobody was visible in enough frames (found in {len(present)} of {seen}, "
+            f"need {min_samples}); sit facing the camera and try again.",
+            samples_seen=seen,
+        )
+    usable = [m for m in (_usable_metrics(s) for s in present) if m is not None]
+    if len(usable) < min_samples or len(usable) < MIN_USABLE_SHARE * len(present):
+        return CalibrationRefused(
+            f"Your head and shoulders were not clearly visible ({len(usable)} of "
+            f"{len(present)} frames usable); face the camera with both shoulders "
+            "in view and good light, then try again.",
+            samples_seen=seen,
+            samples_used=len(usable),
+        )
+    median = Metrics(**{name: _median(usable, name) for name in _METRIC_FIELDS})
+    spread = Metrics(**{name: _robust_sd(usable, name) for name in _METRIC_FIELDS})
+    if spread.nose_height > MAX_SPREAD_NOSE or spread.neck_height > MAX_SPREAD_NECK:
+        return CalibrationRefused(
+            "You moved too much during calibration (head height varied by about "
+            f"{max(spread.nose_height, spread.neck_height):.2f} shoulder widths); "
+            "sit still and upright, then try again.",
+            samples_seen=seen,
+            samples_used=len(usable),
+        )
+    return Baseline(median=median, spread=spread, samples=len(usable), created_at=now)
+
+
+def baseline_to_json(baseline: Baseline) -> dict[str, object]:
+    """A JSON-ready dict: medians and spreads (floats), sample count, and the
+    creation time as ISO 8601 UTC."""
+    created = baseline.created_at
+    if created.tzinfo is not None:
+        created = created.astimezone(UTC)
+    return {
+        "version": JSON_VERSION,
+        "median": {name: float(getattr(baseline.median, name)) for name in _METRIC_FIELDS},
+        "spread": {name: float(getattr(baseline.spread, name)) for name in _METRIC_FIELDS},
+        "samples": int(baseline.samples),
+        "created_at": created.isoformat(),
+    }
+
+
+def baseline_from_json(data: dict[str, object]) -> Baseline:
+    """The ``Baseline`` stored by ``baseline_to_json``.
+
+    Raises ``ValueError`` with a plain message when the data is not a baseline
+    this version understands (unknown version, missing or non-numeric fields).
+    A timestamp without a zone is taken as UTC.
+    """
+    if not isinstance(data, dict):
+        raise ValueError("baseline JSON must be an object")
+    if data.get("version") != JSON_VERSION:
+        raise ValueError(f"unsupported baseline version {data.get('version')!r}")
+    try:
+        median = _metrics_from_json(data["median"])
+        spread = _metrics_from_json(data["spread"])
+        samples = data["samples"]
+        created_raw = data["created_at"]
+    except KeyError as missing:
+        raise ValueError(f"baseline JSON lacks {missing}") from None
+    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
+        raise ValueError(f"baseline samples must be a positive integer, not {samples!r}")
+    if not isinstance(created_raw, str):
+        raise ValueError("baseline created_at must be an ISO 8601 string")
+    created = datetime.fromisoformat(created_raw)
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return Baseline(median=median, spread=spread, samples=samples, created_at=created)
+
+
+def _usable_metrics(item: Sample | Metrics) -> Metrics | None:
+    if isinstance(item, Metrics):
+        if not all(math.isfinite(getattr(item, name)) for name in _METRIC_FIELDS):
+            return None
+        return item if metrics_module.view_problem(item) is None else None
+    if item.verdict is Verdict.UNKNOWN or item.metrics is None:
+        return None
+    return item.metrics
+
+
+def _median(items: Sequence[Metrics], name: str) -> float:
+    return float(statistics.median(getattr(m, name) for m in items))
+
+
+def _robust_sd(items: Sequence[Metrics], name: str) -> float:
+    values = [getattr(m, name) for m in items]
+    centre = statistics.median(values)
+    return float(MAD_TO_SD * statistics.median(abs(v - centre) for v in values))
+
+
+def _metrics_from_json(raw: object) -> Metrics:
+    if not isinstance(raw, dict):
+        raise ValueError("baseline median/spread must be objects")
+    values: dict[str, float] = {}
+    for name in _METRIC_FIELDS:
+        value = raw.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"baseline {name} must be a number, not {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"baseline {name} must be finite")
+        values[name] = float(value)
+    return Metrics(**values)

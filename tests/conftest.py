@@ -1,0 +1,111 @@
+"""Shared fixtures: real frames, a real video file, the real pose model, the shared photos.
+
+- ``astronaut_bgr``: skimage's astronaut photo (512x512, a person from the
+  chest up) as an OpenCV BGR uint8 frame.
+- ``blank_bgr``: a plain grey 480x640 (height x width) BGR frame: nobody there.
+- ``astronaut_frame``: the astronaut scaled into a 480x640 grey frame, the
+  size of ``blank_bgr``, so both can go in one video.
+- ``astronaut_video``: a factory ``astronaut_video(n_astronaut=3, n_blank=2,
+  name="clip.avi") -> Path`` writing an MJPG .avi (640x480, 5 fps) into
+  ``tmp_path``: first the astronaut frames, then the blank ones.
+- ``pose_estimator``: one ``PoseEstimator`` for the whole test session (the
+  model loads once); tests using it are marked ``model``.
+- ``shared_data``: ``../shared/data`` next to the repository, or the test is
+  skipped with the reason when that folder is absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+if TYPE_CHECKING:
+    from posturewatch.pose import PoseEstimator
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+FRAME_HEIGHT = 480
+FRAME_WIDTH = 640
+
+
+@pytest.fixture(scope="session")
+def _astronaut_bgr_session() -> np.ndarray:
+    import cv2
+    from skimage import data
+
+    frame = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    frame.setflags(write=False)
+    return frame
+
+
+@pytest.fixture
+def astronaut_bgr(_astronaut_bgr_session: np.ndarray) -> np.ndarray:
+    """skimage.data.astronaut() as a BGR uint8 frame (512x512x3), a fresh copy."""
+    return _astronaut_bgr_session.copy()
+
+
+@pytest.fixture
+def blank_bgr() -> np.ndarray:
+    """A plain mid-grey 480x640 BGR uint8 frame."""
+    return np.full((FRAME_HEIGHT, FRAME_WIDTH, 3), 128, dtype=np.uint8)
+
+
+@pytest.fixture
+def astronaut_frame(_astronaut_bgr_session: np.ndarray) -> np.ndarray:
+    """The astronaut scaled to 480x480 and centred in a grey 480x640 frame."""
+    import cv2
+
+    frame = np.full((FRAME_HEIGHT, FRAME_WIDTH, 3), 128, dtype=np.uint8)
+    person = cv2.resize(_astronaut_bgr_session, (FRAME_HEIGHT, FRAME_HEIGHT),
+                        interpolation=cv2.INTER_AREA)
+    left = (FRAME_WIDTH - FRAME_HEIGHT) // 2
+    frame[:, left:left + FRAME_HEIGHT] = person
+    return frame
+
+
+@pytest.fixture
+def astronaut_video(
+    tmp_path: Path, astronaut_frame: np.ndarray, blank_bgr: np.ndarray
+) -> Callable[..., Path]:
+    """A factory writing an MJPG .avi of astronaut frames then blank frames."""
+    import cv2
+
+    def write(n_astronaut: int = 3, n_blank: int = 2, name: str = "clip.avi") -> Path:
+        path = tmp_path / name
+        writer = cv2.VideoWriter(
+            str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5.0, (FRAME_WIDTH, FRAME_HEIGHT)
+        )
+        if not writer.isOpened():
+            pytest.skip("OpenCV cannot write MJPG .avi files here")
+        try:
+            for _ in range(n_astronaut):
+                writer.write(astronaut_frame)
+            for _ in range(n_blank):
+                writer.write(blank_bgr)
+        finally:
+            writer.release()
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def pose_estimator() -> Iterator[PoseEstimator]:
+    """The real MediaPipe pose model, loaded once per test session."""
+    from posturewatch.pose import PoseEstimator
+
+    with PoseEstimator() as estimator:
+        yield estimator
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data`` (the project's real test photos), or skip."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared test photos not found at {SHARED_DATA} (they are not in the repo)")
+    return SHARED_DATA
