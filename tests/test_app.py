@@ -1,0 +1,147 @@
+"""The sampling loop end to end: a real video as the camera, the real model,
+the real tracker, a real SQLite file, a recording notifier and a simulated clock."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from posturewatch.app import LogWater, Monitor, Pause, load_baseline, save_baseline
+from posturewatch.calibration import CalibrationRefused
+from posturewatch.camera import VideoFileSource, WebcamSource
+from posturewatch.clock import SimulatedClock
+from posturewatch.config import Settings
+from posturewatch.model import Baseline, CameraState, Presence
+from posturewatch.notify import RecordingNotifier
+from posturewatch.store import Store
+
+pytestmark = pytest.mark.model
+START = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # a Monday
+
+
+def make_monitor(tmp_path: Path, source, estimator, **settings: object) -> Monitor:
+    store = Store(tmp_path / "pw.db")
+    return Monitor(
+        Settings(**settings),  # type: ignore[arg-type]
+        source,
+        estimator,
+        store,
+        RecordingNotifier(),
+        SimulatedClock(START),
+        status_path=tmp_path / "status.json",
+        baseline_path=tmp_path / "baseline.json",
+    )
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_loop_runs_a_video_to_the_end_and_stores_only_numbers(
+    tmp_path: Path, astronaut_video, pose_estimator
+) -> None:
+    video = astronaut_video(n_astronaut=8, n_blank=4)
+    work = tmp_path / "home"
+    work.mkdir()
+    monitor = make_monitor(work, VideoFileSource(video), pose_estimator, sample_interval_s=20)
+    monitor.run()
+    monitor.store.close()
+    assert monitor.clock.now() > START
+    # 8 present frames then 4 blank, 20 s apart: 7 intervals seated, 4 away.
+    seated, away = rows(work / "pw.db", "select sum(seated_s), sum(away_s) from minutes")[0]
+    assert seated == pytest.approx(140.0)
+    assert away == pytest.approx(80.0)
+    assert monitor.state is not None and monitor.state.presence is Presence.AWAY
+    # privacy: the working folder holds the database, status and nothing else
+    kept = sorted(p.name for p in work.iterdir())
+    assert all(n.startswith("pw.db") or n == "status.json" for n in kept), kept
+    assert not any(p.suffix.lower() in (".jpg", ".png", ".avi", ".npy") for p in work.rglob("*"))
+
+
+def test_pause_command_holds_every_nudge(tmp_path: Path, astronaut_video, pose_estimator) -> None:
+    video = astronaut_video(n_astronaut=40, n_blank=0)
+    monitor = make_monitor(tmp_path, VideoFileSource(video), pose_estimator,
+                           sample_interval_s=60, sit_limit_min=5, hydration_interval_min=15)
+    monitor.commands.put(Pause(minutes=120))
+    monitor.commands.put(LogWater())
+    monitor.run()
+    monitor.store.close()
+    assert monitor.notifier.shown == []
+    kinds = [k for (k,) in rows(tmp_path / "pw.db", "select kind from events order by at")]
+    assert "pause" in kinds and "water_logged" in kinds
+    assert "nudge_shown" not in kinds
+
+
+def test_unpaused_the_same_video_nudges_and_records_it(
+    tmp_path: Path, astronaut_video, pose_estimator
+) -> None:
+    video = astronaut_video(n_astronaut=40, n_blank=0)
+    monitor = make_monitor(tmp_path, VideoFileSource(video), pose_estimator,
+                           sample_interval_s=60, sit_limit_min=5, hydration_interval_min=15)
+    monitor.run()
+    monitor.store.close()
+    titles = [title for title, _body in monitor.notifier.shown]
+    assert "Time to stand up" in titles
+    shown = rows(tmp_path / "pw.db", "select detail from events where kind = 'nudge_shown'")
+    assert len(shown) == len(monitor.notifier.shown)
+
+
+def test_calibration_from_the_camera_saves_a_baseline(
+    tmp_path: Path, astronaut_video, pose_estimator
+) -> None:
+    video = astronaut_video(n_astronaut=6, n_blank=0)
+    monitor = make_monitor(tmp_path, VideoFileSource(video), pose_estimator)
+    result = monitor.calibrate()
+    monitor.store.close()
+    assert isinstance(result, Baseline), getattr(result, "reason", "")
+    assert load_baseline(tmp_path / "baseline.json") == result
+    titles = [t for t, _b in monitor.notifier.shown]
+    assert titles == ["Calibrating posture", "Posture calibrated"]
+
+
+def test_calibration_with_nobody_there_refuses_and_says_why(
+    tmp_path: Path, astronaut_video, pose_estimator
+) -> None:
+    video = astronaut_video(n_astronaut=0, n_blank=6)
+    monitor = make_monitor(tmp_path, VideoFileSource(video), pose_estimator)
+    result = monitor.calibrate()
+    monitor.store.close()
+    assert isinstance(result, CalibrationRefused)
+    assert monitor.notifier.shown[-1] == ("Calibration did not work", result.reason)
+    assert not (tmp_path / "baseline.json").exists()
+    calibrations = "select count(*) from events where kind = 'calibration'"
+    assert rows(tmp_path / "pw.db", calibrations) == [(1,)]
+
+
+def test_a_baseline_saved_by_another_process_is_picked_up(
+    tmp_path: Path, astronaut_video, pose_estimator
+) -> None:
+    calibrating = make_monitor(tmp_path / "a", VideoFileSource(astronaut_video(6, 0, "a.avi")),
+                               pose_estimator)
+    baseline = calibrating.calibrate()
+    calibrating.store.close()
+    assert isinstance(baseline, Baseline)
+    monitor = make_monitor(tmp_path, VideoFileSource(astronaut_video(3, 0, "b.avi")),
+                           pose_estimator)
+    assert monitor.baseline is None
+    save_baseline(tmp_path / "baseline.json", baseline)
+    monitor.tick()
+    monitor.store.close()
+    assert monitor.baseline == baseline
+
+
+def test_no_camera_is_unknown_time_and_never_a_nudge(tmp_path: Path, pose_estimator) -> None:
+    monitor = make_monitor(tmp_path, WebcamSource(index=63, warmup_frames=0), pose_estimator,
+                           sample_interval_s=60, sit_limit_min=5)
+    monitor.run(max_ticks=30)
+    monitor.store.close()
+    assert monitor.notifier.shown == []
+    state = monitor.tracker.state(monitor.clock.now())
+    assert state.camera in (CameraState.MISSING, CameraState.BUSY)
+    totals = "select sum(seated_s), sum(unknown_s) from minutes"
+    seated, unknown = rows(tmp_path / "pw.db", totals)[0]
+    assert (seated or 0) == 0 and unknown == pytest.approx(29 * 60)
