@@ -27,6 +27,7 @@ from posturewatch.model import (
     MinuteSummary,
     Nudge,
     Record,
+    Sample,
     Verdict,
 )
 from posturewatch.notify import RecordingNotifier
@@ -84,28 +85,30 @@ def replay(
         store = Store(db_path or Path(scratch) / "replay.db")
         try:
             monitor = Monitor(settings, source, estimator, store, notifier, clock, baseline, tz)
+            tracker = monitor.tracker
+
+            def step(sample: Sample) -> None:
+                now = clock.now()
+                actions = tracker.step(now, sample)
+                monitor.dispatch(now, actions)
+                totals.add(start, actions)
+                totals.longest_sitting_s = max(
+                    totals.longest_sitting_s, tracker.state(now).sitting_s
+                )
+
             while True:
-                result = monitor.tick()
-                if result.camera is CameraState.ENDED:
+                sample, camera = monitor.sample_once()
+                if camera is CameraState.ENDED:
                     break
+                if totals.frames == 0:
+                    step(sample)  # the origin: accounts for nothing
                 totals.frames += 1
-                if result.sample is not None:
-                    totals.verdicts[result.sample.verdict.value] += 1
-                totals.add(start, result.actions)
-                totals.longest_sitting_s = max(
-                    totals.longest_sitting_s, monitor.tracker.state(clock.now()).sitting_s
-                )
+                totals.verdicts[sample.verdict.value] += 1
+                # Frame k is taken at start + k * interval and covers the
+                # interval after it: step at its end with its sample.
                 clock.advance(interval_s)
-            # The last frame accounts for the interval after it: step once more
-            # at start + frames * interval with that frame's sample.
+                step(sample)
             end = clock.now()
-            if monitor.last_sample is not None:
-                last = monitor.tracker.step(end, monitor.last_sample)
-                monitor.dispatch(end, last)
-                totals.add(start, last)
-                totals.longest_sitting_s = max(
-                    totals.longest_sitting_s, monitor.tracker.state(end).sitting_s
-                )
             totals.add(start, monitor.finish(end))
         finally:
             store.close()
