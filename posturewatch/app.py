@@ -19,7 +19,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
@@ -156,6 +156,7 @@ class Monitor:
         self._status_written: datetime | None = None
         self._last_nudge_kind: NudgeKind | None = None
         self._baseline_mtime: float | None = self._baseline_stamp()
+        self._retention_day: date | None = None
 
     # -- one tick ---------------------------------------------------------
     def sample_once(self) -> tuple[Sample, CameraState]:
@@ -171,6 +172,7 @@ class Monitor:
         """One sampling step at ``clock.now()``. Returns what happened."""
         now = self.clock.now()
         self.reload_baseline_if_changed()
+        self.apply_retention_daily(now)
         actions = self.drain_commands(now)
         sample, camera = self.sample_once()
         if camera is CameraState.ENDED:
@@ -205,6 +207,18 @@ class Monitor:
                     break
         finally:
             self.finish()
+
+    def apply_retention_daily(self, now: datetime) -> None:
+        """Delete rows older than ``retention_days``, once per UTC day."""
+        if self._retention_day == now.date():
+            return
+        self._retention_day = now.date()
+        apply = getattr(self.store, "apply_retention", None)
+        if apply is not None:
+            removed = apply(now, self.settings.retention_days)
+            if removed:
+                log.info("retention: removed %d rows older than %d days", removed,
+                         self.settings.retention_days)
 
     def reload_baseline_if_changed(self) -> None:
         """Pick up a baseline saved by ``posturewatch calibrate`` in another process."""

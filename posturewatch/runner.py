@@ -54,7 +54,6 @@ def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzi
                          settings.camera_index)
     estimator = PoseEstimator()
     store = Store(db_path)
-    store.apply_retention(datetime.now(UTC), settings.retention_days)
     return Monitor(
         settings, frames, estimator, store, notifier or PlyerNotifier(), WallClock(),
         baseline=load_baseline(paths.baseline_path()), tz=tz,

@@ -1,0 +1,221 @@
+"""Benchmark, run by hand (not in CI): what one tick costs and what a day writes.
+
+    .venv/bin/python bench/tick_bench.py [--frames DIR] [--passes 3]
+
+Prints, on the same frames:
+1. the median cost of one whole tick (grab from a video file, pose, metrics,
+   state machine, store) against MediaPipe's ``Pose.process`` alone
+   (target: at most 1.2 times);
+2. the process's peak memory (target: at most 300 MB);
+3. the database bytes written per simulated 8-hour day at the default 5 s
+   interval (target: at most 100 KB).
+
+Frames: the photos in ../shared/data/posture-dev when present (real desk
+frames), else skimage's astronaut. They go into a temporary MJPG video that
+plays the camera; it is deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cv2
+import mediapipe as mp
+import numpy as np
+
+from posturewatch.app import Monitor
+from posturewatch.camera import VideoFileSource, iter_image_paths
+from posturewatch.clock import SimulatedClock
+from posturewatch.config import Settings
+from posturewatch.model import Sample, Verdict
+from posturewatch.notify import RecordingNotifier
+from posturewatch.pose import PoseEstimator
+from posturewatch.session import Tracker
+from posturewatch.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+POSTURE_DEV = REPO.parent / "shared" / "data" / "posture-dev"
+START = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+SIZE = (640, 480)
+
+
+def load_frames(folder: Path | None) -> tuple[list[np.ndarray], str]:
+    paths: list[Path] = []
+    if folder and folder.is_dir():
+        for sub in ("upright", "slouched"):
+            if (folder / sub).is_dir():
+                paths += iter_image_paths(folder / sub)
+        paths = paths or iter_image_paths(folder)
+    if paths:
+        frames = [cv2.imread(str(p)) for p in paths]
+        frames = [cv2.resize(f, SIZE) for f in frames if f is not None]
+        return frames, f"{len(frames)} photos from {folder}"
+    from skimage import data
+
+    person = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    frame = np.full((SIZE[1], SIZE[0], 3), 128, np.uint8)
+    frame[:, 80:560] = cv2.resize(person, (480, 480))
+    return [frame] * 30, "30 copies of skimage's astronaut"
+
+
+def write_video(frames: list[np.ndarray], path: Path) -> None:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5.0, SIZE)
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+
+
+def time_pose_alone(frames: list[np.ndarray], passes: int) -> list[float]:
+    """Pose.process on already-decoded RGB frames: the floor a tick cannot beat."""
+    rgb = [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in frames]
+    pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
+                                  enable_segmentation=False)
+    pose.process(rgb[0])  # warm up
+    times = []
+    for _ in range(passes):
+        for image in rgb:
+            began = time.perf_counter()
+            pose.process(image)
+            times.append(time.perf_counter() - began)
+    pose.close()
+    return times
+
+
+def time_ticks(frames: list[np.ndarray], passes: int, scratch: Path) -> tuple[list[float], list]:
+    """Monitor.tick: grab (decode) + pose + metrics + tracker + store."""
+    video = scratch / "camera.avi"
+    write_video(frames, video)
+    times: list[float] = []
+    samples: list[Sample] = []
+    with PoseEstimator() as estimator:
+        estimator.estimate(frames[0])  # warm up, as the real loop's first tick
+        store = Store(scratch / "tick.db")
+        clock = SimulatedClock(START)
+        for _ in range(passes):
+            source = VideoFileSource(video)
+            monitor = Monitor(Settings(), source, estimator, store, RecordingNotifier(), clock)
+            while True:
+                began = time.perf_counter()
+                result = monitor.tick()
+                elapsed = time.perf_counter() - began
+                if result.sample is None:
+                    break
+                times.append(elapsed)
+                samples.append(result.sample)
+                clock.advance(5)
+            source.close()
+        store.close()
+    return times, samples
+
+
+def day_bytes(samples: list[Sample], scratch: Path) -> dict[str, float]:
+    """Drive the tracker and store through 8 simulated hours at 5 s a tick,
+    with real samples, a 5-minute break every 50 minutes and a lunch hour."""
+    db = scratch / "day.db"
+    settings = Settings()
+    tracker = Tracker(settings)
+    store = Store(db)
+    away = Sample(present=False, verdict=Verdict.UNKNOWN)
+    io_before = read_io()
+    now, end, i = START, START + timedelta(hours=8), 0
+    while now <= end:
+        minute_of_day = (now - START).total_seconds() / 60
+        is_lunch = 240 <= minute_of_day < 300
+        is_break = minute_of_day % 50 >= 45
+        sample = away if (is_lunch or is_break) else samples[i % len(samples)]
+        for action in tracker.step(now, sample):
+            item = getattr(action, "item", None)
+            if item is not None:
+                store.write(item)
+        now += timedelta(seconds=settings.sample_interval_s)
+        i += 1
+    for action in tracker.flush(now):
+        item = getattr(action, "item", None)
+        if item is not None:
+            store.write(item)
+    minutes = len(store.minutes(START, end + timedelta(minutes=1)))
+    events = len(store.events(START, end + timedelta(minutes=1)))
+    store.close()
+    io_after = read_io()
+    size = sum(p.stat().st_size for p in scratch.glob("day.db*"))
+    return {
+        "ticks": i,
+        "minute_rows": minutes,
+        "events": events,
+        "file_bytes": size,
+        "bytes_written": io_after - io_before if io_before >= 0 else -1,
+    }
+
+
+def read_io() -> int:
+    try:
+        for line in Path("/proc/self/io").read_text().splitlines():
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=Path, default=POSTURE_DEV)
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--pose-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    frames, what = load_frames(args.frames)
+    if args.pose_only:  # the child process: Pose.process alone, times as JSON
+        print(json.dumps(time_pose_alone(frames, args.passes)))
+        return
+    print(f"frames: {what}, {SIZE[0]}x{SIZE[1]}, {args.passes} passes", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="posturewatch-bench-") as tmp:
+        scratch = Path(tmp)
+        # Pose.process alone runs in a child process, so this process's peak
+        # memory is the real pipeline's: one model, as in `posturewatch run`.
+        child = subprocess.run(
+            [sys.executable, __file__, "--pose-only", "--frames", str(args.frames),
+             "--passes", str(args.passes)],
+            capture_output=True, text=True, check=True,
+        )
+        alone = json.loads(child.stdout.strip().splitlines()[-1])
+        ticks, samples = time_ticks(frames, args.passes, scratch)
+        day = day_bytes(samples, scratch)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pose_ms = statistics.median(alone) * 1000
+    tick_ms = statistics.median(ticks) * 1000
+    report = {
+        "frames": len(frames),
+        "pose_process_median_ms": round(pose_ms, 2),
+        "tick_median_ms": round(tick_ms, 2),
+        "tick_over_pose": round(tick_ms / pose_ms, 3),
+        "pose_process_mean_ms": round(statistics.mean(alone) * 1000, 2),
+        "tick_mean_ms": round(statistics.mean(ticks) * 1000, 2),
+        "peak_rss_mb": round(peak_mb, 1),
+        "day_db_file_kb": round(day["file_bytes"] / 1024, 1),
+        "day_bytes_written_kb": round(day["bytes_written"] / 1024, 1),
+        "day_minute_rows": day["minute_rows"],
+        "day_events": day["events"],
+        "day_ticks": day["ticks"],
+    }
+    print(f"Pose.process alone : {pose_ms:7.2f} ms median")
+    print(f"whole tick         : {tick_ms:7.2f} ms median  ({report['tick_over_pose']}x; "
+          "target <= 1.2x)")
+    print(f"peak memory        : {peak_mb:7.1f} MB, the whole pipeline in one process "
+          "(target <= 300 MB)")
+    print(f"8-hour day         : {report['day_db_file_kb']} KB database file, "
+          f"{report['day_bytes_written_kb']} KB written to disk, {day['minute_rows']} minute "
+          f"rows, {day['events']} events (target <= 100 KB)")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
