@@ -157,8 +157,7 @@ _ABSENT = frozenset({_Segment.AWAY, _Segment.GAP, _Segment.PAUSED})
 class Totals:
     """All time accounted since the first tick, by class; exact.
 
-    ``seated + away + unknown == last tick - first tick`` for a clock that
-    never steps back."""
+    ``seated + away + unknown == latest tick - first tick``."""
 
     seated: timedelta
     away: timedelta
@@ -406,19 +405,18 @@ class Tracker:
             self._camera = sample.camera
 
         if self._last is None:
-            self._first = now  # the first tick attributes nothing
-        elif now < self._last:
-            # The wall clock stepped back (a manual change). Nothing can be
-            # attributed; write what is pending so no minute is summarised
-            # twice from two accumulators, and account from ``now`` on.
-            out += self.flush(now)
-        else:
+            self._first = self._last = now  # the first tick attributes nothing
+            self._count_sample(now, sample)
+        elif now >= self._last:
             for start, end, segment in self._segments(self._last, now, sample):
                 out += self._attribute(start, end, segment, sample)
-        self._last = now
+            self._last = now
+            self._count_sample(now, sample)
+            out += self._complete_minutes(now)
+        # else: the wall clock stepped back (a manual change). Time that was
+        # accounted cannot happen twice, and its minutes are written already:
+        # account nothing until the clock passes the last tick again.
         self._sample = sample
-        self._count_sample(now, sample)
-        out += self._complete_minutes(now)
         self._pause_spans = [s for s in self._pause_spans if s.end is None or s.end > now]
 
         nudge = self._choose_nudge(now, sample)
@@ -548,6 +546,9 @@ class Tracker:
             minute = _minute_of(cursor)
             piece_end = min(end, minute + _MINUTE)
             piece = piece_end - cursor
+            if piece == _MINUTE and presence is Presence.UNKNOWN and minute not in self._minutes:
+                cursor = piece_end  # a whole minute inside a gap: never written
+                continue
             acc = self._accumulator(minute)
             if presence is Presence.PRESENT:
                 acc.seated += piece

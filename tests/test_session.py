@@ -253,6 +253,15 @@ def test_busy_camera_holds_nudges_and_is_recorded_once() -> None:
                                                           ("ok", sim.at(49, 5))]
 
 
+def test_busy_camera_holds_a_nudge_that_is_already_due() -> None:
+    sim = Sim(only(Settings(hydration_interval_min=30), **{"break": True, "water": True}))
+    sim.run(35 * 60, UPRIGHT)  # water due at 30, held by the cooldown until 40
+    sim.run(15 * 60, BUSY)
+    sim.run(5, UPRIGHT)
+    assert [(n.kind, n.at) for n in nudges(sim.actions)] == [
+        (NudgeKind.BREAK, sim.at(30)), (NudgeKind.WATER, sim.at(50, 5))]
+
+
 def test_missing_camera_holds_the_absence_run() -> None:
     sim = Sim()
     sim.run(10 * 60, UPRIGHT)
@@ -282,6 +291,15 @@ def test_pause_holds_nudges_and_short_pause_keeps_sitting_time() -> None:
     sim.run(60, UPRIGHT)
     assert [n.at for n in nudges(sim.actions)] == [sim.at(31, 30)]
     assert len(events(sim.actions, EventKind.RESUME)) == 1
+
+
+def test_pause_holds_a_nudge_that_is_already_due() -> None:
+    sim = Sim(only(Settings(hydration_interval_min=30), **{"break": True, "water": True}))
+    sim.run(35 * 60, UPRIGHT)  # break at 30; water due at 30, waits for the cooldown (40)
+    sim.do("pause", sim.at(45))
+    sim.run(10 * 60, UPRIGHT)
+    assert [(n.kind, n.at) for n in nudges(sim.actions)] == [
+        (NudgeKind.BREAK, sim.at(30)), (NudgeKind.WATER, sim.at(45))]
 
 
 def test_long_pause_counts_as_a_break() -> None:
@@ -577,24 +595,93 @@ def test_an_eight_hour_day_with_breaks() -> None:
     assert sum(r.slouched_s for r in rows) == 4 * 2 * 60
 
 
+def test_log_break_soon_after_a_break_nudge_counts_as_followed() -> None:
+    sim = Sim(only(**{"break": True}))
+    sim.run(35 * 60, UPRIGHT)
+    [brk] = events(sim.do("log_break"), EventKind.BREAK_TAKEN)
+    assert brk.detail["followed_nudge"] is True and brk.detail["source"] == "user"
+
+
+def test_done_on_a_break_nudge_restarts_the_repeat_count() -> None:
+    sim = Sim(only(**{"break": True}))
+    sim.run(45 * 60, UPRIGHT)
+    assert [n.repeat for n in nudges(sim.actions)] == [0, 1]
+    sim.do("done", NudgeKind.BREAK)
+    sim.run(15 * 60, UPRIGHT)
+    assert [n.repeat for n in nudges(sim.actions)] == [0, 1, 0]
+
+
+def test_pausing_again_moves_the_end_and_resume_when_running_does_nothing() -> None:
+    sim = Sim()
+    assert sim.do("resume") == []
+    sim.do("pause", sim.now + timedelta(minutes=5))
+    later = sim.now + timedelta(minutes=30)
+    out = sim.do("pause", later)
+    assert [e.detail for e in events(out, EventKind.PAUSE)] == [{"until": later.isoformat()}]
+    sim.run(10 * 60, UPRIGHT)
+    assert events(sim.actions, EventKind.RESUME) == []
+    assert sim.state.paused_until == later
+    out = sim.do("resume")
+    assert [e.detail for e in events(out, EventKind.RESUME)] == [{"auto": False}]
+
+
+def test_wall_clock_stepping_back_accounts_nothing_twice() -> None:
+    sim = Sim(only())
+    sim.run(5 * 60, UPRIGHT)
+    sim.now -= timedelta(minutes=3)
+    sim.run(4 * 60, UPRIGHT)  # ticks at 02:05 .. 06:00, the last minute new time
+    totals = sim.tracker.totals()
+    assert totals.total == timedelta(minutes=6)
+    assert sim.state.sitting_s == 360.0
+    minutes = [r.minute for r in summaries(sim.actions)]
+    assert minutes == sorted(set(minutes)) and len(minutes) == 6
+
+
+def test_a_week_in_suspend_is_one_cheap_step() -> None:
+    sim = Sim()
+    sim.run(60, UPRIGHT)
+    out = sim.jump(7 * 24 * 3600 + 30, UPRIGHT)
+    assert [s.minute for s in summaries(out)] == [T0 + timedelta(minutes=1)]
+    assert sim.tracker.totals().unknown == timedelta(days=7, seconds=30)
+
+
+def test_settings_can_change_at_run_time() -> None:
+    sim = Sim(only(**{"break": True}))
+    sim.run(20 * 60, UPRIGHT)
+    sim.tracker.update_settings(dataclasses.replace(sim.settings, sit_limit_min=25))
+    assert sim.tracker.settings.sit_limit_min == 25
+    sim.run(5 * 60, UPRIGHT)
+    assert [n.at for n in nudges(sim.actions)] == [sim.at(25)]
+    with pytest.raises(ValueError):
+        sim.tracker.update_settings(Settings(work_hours="late"))
+
+
 # -- invariants (Hypothesis) -------------------------------------------------------------
 
-SAMPLES = [UPRIGHT, SLOUCHED, UNCLEAR, AWAY, BUSY, MISSING]
+# Weighted toward a person at the desk, so that random days do reach nudges.
+SAMPLES = [UPRIGHT, UPRIGHT, UPRIGHT, SLOUCHED, SLOUCHED, SLOUCHED, UNCLEAR, AWAY, BUSY, MISSING]
 
-ops = st.lists(
-    st.one_of(
-        st.tuples(st.just("tick"),
-                  st.one_of(st.integers(0, 20_000), st.integers(20_001, 3 * 3600 * 1000)),
-                  st.sampled_from(SAMPLES), st.integers(1, 200)),
-        st.tuples(st.just("pause"), st.one_of(st.none(), st.integers(1, 90))),
-        st.tuples(st.just("resume")),
-        st.tuples(st.just("log_break")),
-        st.tuples(st.just("log_water")),
-        st.tuples(st.just("snooze"), st.integers(1, 30)),
-        st.tuples(st.just("done"), st.sampled_from(list(NudgeKind))),
-    ),
-    max_size=60,
+ticks = st.tuples(  # a run of regular ticks, mostly 5 s apart, some jitter
+    st.just("tick"),
+    st.sampled_from([5000, 5000, 5000, 4000, 6000, 15_000, 0]),
+    st.sampled_from(SAMPLES),
+    st.integers(1, 400),
 )
+odd_ticks = st.tuples(  # one late tick (suspend, hang) or the wall clock stepping back
+    st.just("tick"),
+    st.one_of(st.integers(15_001, 3 * 3600 * 1000), st.integers(-120_000, -1)),
+    st.sampled_from(SAMPLES),
+    st.just(1),
+)
+commands = st.one_of(
+    st.tuples(st.just("pause"), st.one_of(st.none(), st.integers(1, 90))),
+    st.tuples(st.just("resume")),
+    st.tuples(st.just("log_break")),
+    st.tuples(st.just("log_water")),
+    st.tuples(st.just("snooze"), st.integers(1, 30)),
+    st.tuples(st.just("done"), st.sampled_from(list(NudgeKind))),
+)
+ops = st.lists(st.one_of(ticks, ticks, ticks, odd_ticks, commands), max_size=40)
 
 FAST = Settings(sit_limit_min=2, break_min_s=30, break_repeat_min=1, hydration_interval_min=3,
                 slouch_hold_s=20, nudge_cooldown_min=1.5)
@@ -602,23 +689,25 @@ FAST = Settings(sit_limit_min=2, break_min_s=30, break_repeat_min=1, hydration_i
 
 def drive(settings: Settings, script: list[tuple]) -> tuple[Tracker, list[tuple[datetime, Action]],
                                                              datetime, datetime]:
-    """Run a script; ticks repeat their sample ``count`` times ``ms`` apart."""
+    """Run a script; ticks repeat their sample ``count`` times ``ms`` apart
+    (once when ``ms`` is a gap or negative). Returns the latest tick too."""
     tracker = Tracker(settings)
     now = T0 + timedelta(milliseconds=123)
     log: list[tuple[datetime, Action]] = [(now, a) for a in tracker.step(now, UPRIGHT)]
-    first = now
+    first = latest = now
     for op in script:
         if op[0] == "tick":
             _, ms, sample, count = op
-            for _ in range(count if ms <= 20_000 else 1):
+            for _ in range(count if 0 <= ms <= 15_000 else 1):
                 now += timedelta(milliseconds=ms)
+                latest = max(latest, now)
                 log += [(now, a) for a in tracker.step(now, sample)]
         elif op[0] == "pause":
             until = None if op[1] is None else now + timedelta(minutes=op[1])
             log += [(now, a) for a in tracker.pause(now, until)]
         else:
             log += [(now, a) for a in getattr(tracker, op[0])(now, *op[1:])]
-    return tracker, log, first, now
+    return tracker, log, first, latest
 
 
 @settings(max_examples=150, deadline=None)
@@ -627,7 +716,7 @@ def test_invariants_over_random_days(script: list[tuple], fast: bool) -> None:
     config = FAST if fast else Settings()
     tracker, log, first, last = drive(config, script)
     totals = tracker.totals()
-    # Every moment since the first tick is accounted exactly once.
+    # Every moment from the first tick to the latest is accounted exactly once.
     assert totals.seated + totals.away + totals.unknown == last - first
     # Nudges: never closer than the cooldown, only with a person in view,
     # never while paused or outside a working camera.
@@ -660,7 +749,7 @@ def test_no_nudge_while_paused_or_without_a_person(script: list[tuple]) -> None:
                 getattr(tracker, op[0])(now, *op[1:])
             continue
         _, ms, sample, count = op
-        for _ in range(count if ms <= 20_000 else 1):
+        for _ in range(count if 0 <= ms <= 15_000 else 1):
             now += timedelta(milliseconds=ms)
             paused_before = tracker.state(now).paused_until is not None
             out = tracker.step(now, sample)
