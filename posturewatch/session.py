@@ -21,21 +21,22 @@ How one tick works
 3. Accounting. The interval ``(previous tick, now]`` is attributed to one
    class, given by the *new* sample:
 
-   ======================  =============  ===========================
-   segment class           Presence       counts toward
-   ======================  =============  ===========================
-   SEATED (sample.present)  PRESENT        sitting, water, slouch run
-   AWAY (camera OK, empty)  AWAY           absence run (break)
-   NO_FRAME (camera not OK) UNKNOWN        nothing (holds everything)
-   GAP (tick came late)     UNKNOWN        absence run (break)
-   PAUSED                   UNKNOWN        absence run (break)
-   ======================  =============  ===========================
+   ========================  ========  ===========================
+   segment class             Presence  counts toward
+   ========================  ========  ===========================
+   SEATED (sample.present)   PRESENT   sitting, water, slouch run
+   AWAY (camera OK, empty)   AWAY      absence run (break)
+   NO_FRAME (camera not OK)  UNKNOWN   nothing (holds everything)
+   GAP (tick came late)      UNKNOWN   absence run (break)
+   PAUSED                    UNKNOWN   absence run (break)
+   ========================  ========  ===========================
 
    A gap longer than ``GAP_FACTOR * sample_interval_s`` (suspend, sleep, a
    hung camera) is wholly GAP whatever the new sample says: we cannot know
    the person sat, and a laptop closed over lunch is what a user calls a
    break. The part of an interval that lies inside a pause is PAUSED. The
-   first tick attributes nothing.
+   first tick attributes nothing; so does a tick earlier than the last one
+   (the wall clock stepped back), until the clock passes the last tick.
 4. Complete minutes are emitted as ``Record(MinuteSummary)``.
 5. At most one nudge is chosen (see "Nudges").
 6. ``StateChanged`` if anything the user can see changed.
@@ -57,6 +58,17 @@ suspend gap), with ``detail = {sat_s, away_s, source: "detected"}``, plus
 ``followed_nudge: True`` when the person left within ``FOLLOW_WINDOW`` of a
 break nudge. So a pause of at least ``break_min_s`` is a break too: we assume
 someone who pauses the monitor for that long has most likely left the desk.
+
+Minute summaries
+================
+
+Time is accumulated per UTC minute (an interval crossing a minute boundary is
+split) and a minute is emitted at the first tick at or after its end.
+``slouched_s`` is the SEATED time whose sample said SLOUCHED; ``samples``
+counts the ticks taken in the minute, and the metric means are over its
+present samples that carry metrics. A minute with no sample and only unknown
+time (wholly inside a suspend gap) is not written: a night in suspend would
+otherwise write a thousand empty rows. :meth:`Tracker.totals` stays exact.
 
 Nudges
 ======
