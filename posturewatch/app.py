@@ -27,7 +27,13 @@ from posturewatch.calibration import CalibrationRefused, make_baseline
 from posturewatch.camera import FrameSource
 from posturewatch.clock import Clock
 from posturewatch.config import Settings
-from posturewatch.messages import Message, nudge_message
+from posturewatch.messages import (
+    DONE_LABEL,
+    SNOOZE_LABEL,
+    SNOOZE_MINUTES,
+    Message,
+    nudge_message,
+)
 from posturewatch.metrics import measure
 from posturewatch.model import (
     Action,
@@ -44,7 +50,7 @@ from posturewatch.model import (
     StateChanged,
     Verdict,
 )
-from posturewatch.notify import Notifier
+from posturewatch.notify import Button, Notifier, supports_buttons
 from posturewatch.session import Tracker
 
 log = logging.getLogger(__name__)
@@ -152,6 +158,9 @@ class Monitor:
         self.last_sample: Sample | None = None
         self.listeners: list[Callable[[State], None]] = []
         self.message_listeners: list[Callable[[Message, str], None]] = []
+        # Called on the sampling thread after every tick with the current State
+        # (the tray's tooltip shows the sitting time, which changes every tick).
+        self.tick_listeners: list[Callable[[State], None]] = []
         self._variant = 0
         self._status_written: datetime | None = None
         self._last_nudge_kind: NudgeKind | None = None
@@ -181,7 +190,19 @@ class Monitor:
         self.last_sample = sample
         stepped = self.tracker.step(now, sample)
         self.dispatch(now, stepped)
+        self.notify_tick(now)
         return TickResult(now, sample, camera, actions + stepped)
+
+    def notify_tick(self, now: datetime) -> None:
+        """Hand the current State to every tick listener (never raises)."""
+        if not self.tick_listeners:
+            return
+        state = self.tracker.state(now)
+        for listener in self.tick_listeners:
+            try:
+                listener(state)
+            except Exception:
+                log.exception("tick listener failed")
 
     def finish(self, now: datetime | None = None) -> list[Action]:
         """Write the partial minute; call once when the loop ends."""
@@ -300,7 +321,11 @@ class Monitor:
         message = nudge_message(nudge.kind, nudge.sitting_s, nudge.repeat, self._variant)
         self._variant += 1
         self._last_nudge_kind = nudge.kind
-        delivered = self.notifier.show(message.title, message.body)
+        if supports_buttons(self.notifier):
+            delivered = self.notifier.show(  # type: ignore[call-arg]
+                message.title, message.body, self.nudge_buttons(nudge.kind))
+        else:
+            delivered = self.notifier.show(message.title, message.body)
         for listener in self.message_listeners:
             listener(message, nudge.kind.value)
         self.store.write(
@@ -314,6 +339,14 @@ class Monitor:
                     "delivered": delivered,
                 },
             )
+        )
+
+    def nudge_buttons(self, kind: NudgeKind) -> tuple[Button, Button]:
+        """"Snooze 10 min" and "Done" for a nudge of ``kind``; a press (on the
+        notifier's thread) only puts a command on the queue."""
+        return (
+            Button(SNOOZE_LABEL, lambda: self.commands.put(Snooze(SNOOZE_MINUTES))),
+            Button(DONE_LABEL, lambda: self.commands.put(Done(kind))),
         )
 
     def tell(self, title: str, body: str) -> None:

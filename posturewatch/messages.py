@@ -10,8 +10,9 @@ an ache. They are general wellness advice, not medical advice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 
-from posturewatch.model import NudgeKind
+from posturewatch.model import CameraState, NudgeKind, Presence, State, Verdict
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,78 @@ def nudge_message(kind: NudgeKind, sitting_s: float, repeat: int, variant: int) 
     if kind is NudgeKind.WATER:
         return Message("Drink some water", WATER_BODIES[variant % len(WATER_BODIES)])
     return Message("Sit up straight", POSTURE_BODIES[variant % len(POSTURE_BODIES)])
+
+
+# -- notification buttons (where the platform shows them) ---------------------
+SNOOZE_LABEL = "Snooze 10 min"
+DONE_LABEL = "Done"
+SNOOZE_MINUTES = 10.0
+CALIBRATE_LABEL = "Calibrate now"
+
+# -- things PostureWatch tells the user that are not nudges --------------------
+CALIBRATION_OFFER = Message(
+    "Calibrate PostureWatch",
+    "Sit upright and comfortable, then choose \u201cCalibrate posture\u201d in the tray menu."
+    " PostureWatch then measures against your own posture, not an average one.",
+)
+REPORT_NOT_READY = Message(
+    "Weekly report not yet available",
+    "This version of PostureWatch cannot write the weekly report yet.",
+)
+NO_CAMERA = Message(
+    "PostureWatch cannot see the camera",
+    "Check that a webcam is connected and that no other app is using it."
+    " PostureWatch keeps trying in the background.",
+)
+
+
+def _clock(moment: datetime, now: datetime, tz: tzinfo) -> str:
+    """'14:30', or 'tomorrow 08:00', or 'Tue 08:00' (local time)."""
+    local, today = moment.astimezone(tz), now.astimezone(tz).date()
+    hhmm = local.strftime("%H:%M")
+    if local.date() == today:
+        return hhmm
+    if (local.date() - today).days == 1:
+        return f"tomorrow {hhmm}"
+    return f"{local.strftime('%a')} {hhmm}"
+
+
+def status_line(state: State | None, tz: tzinfo, calibrated: bool = True) -> str:
+    """One short line for the tray menu and tooltip: what the monitor sees now.
+
+    ``state.at`` is the time base (UTC); times are shown in ``tz``. Pure.
+    """
+    if state is None:
+        return "Starting\u2026"
+    sat = format_minutes(state.sitting_s)
+    if state.paused_until is not None:
+        if state.paused_until.year >= 9999:  # session.PAUSED_INDEFINITELY
+            return "Paused until you resume"
+        return f"Paused until {_clock(state.paused_until, state.at, tz)}"
+    if state.camera is CameraState.MISSING:
+        return "Camera not found"
+    if state.camera is CameraState.BUSY:
+        return "Camera busy (in use by another app?)"
+    if state.camera is CameraState.ENDED:
+        return "Video ended"
+    if state.presence is Presence.AWAY:
+        return "Away from the desk"
+    if state.break_due:
+        return f"Break due: sitting for {sat}"
+    if state.verdict is Verdict.SLOUCHED:
+        words = "Slouching"
+    elif state.verdict is Verdict.UPRIGHT:
+        words = "Upright"
+    else:
+        words = "Monitoring"
+    if not calibrated and state.verdict is not Verdict.UNKNOWN:
+        words += " (not calibrated)"
+    return f"{words}, sitting for {sat}"
+
+
+def tooltip(state: State | None, tz: tzinfo, calibrated: bool = True) -> str:
+    """The tray icon's tooltip: the app name and the status line in words."""
+    text = f"PostureWatch: {status_line(state, tz, calibrated)}"
+    if state is not None and not state.in_working_hours and state.paused_until is None:
+        text += " (outside working hours: no reminders)"
+    return text

@@ -1,0 +1,220 @@
+"""The tray icon for each state, drawn with Pillow: shape and colour, never colour alone.
+
+Every state has its own silhouette or glyph, so the icon reads for someone who
+cannot tell green from orange, and on a grey-scale screen:
+
+========================  ======================================  ==========
+state                     shape                                   colour
+========================  ======================================  ==========
+``STARTING``              ring with three dots                    grey
+``UPRIGHT``               filled disc with a tick                 green
+``SLOUCHING``             warning triangle with "!"               orange
+``BREAK_DUE``             rounded square with a clock face        vermilion
+``AWAY``                  dashed ring (an empty seat)             sky blue
+``PAUSED``                filled disc with two bars               grey
+``CAMERA``                camera body struck through              dark grey
+========================  ======================================  ==========
+
+Colours are from the Okabe-Ito palette (readable with every common colour
+vision deficiency). Each shape has a thin light halo so it stands out on dark
+and light panels alike. Images are drawn at four times their size and scaled
+down, so the edges are smooth at 16-64 px. Pure apart from Pillow: no I/O.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+
+from PIL import Image, ImageDraw
+
+from posturewatch.model import CameraState, Presence, State, Verdict
+
+
+class IconState(StrEnum):
+    """What the tray icon shows; see :func:`icon_state` for the order of precedence."""
+
+    STARTING = "starting"
+    UPRIGHT = "upright"
+    SLOUCHING = "slouching"
+    BREAK_DUE = "break_due"
+    AWAY = "away"
+    PAUSED = "paused"
+    CAMERA = "camera"
+
+
+# Okabe-Ito colours, RGBA.
+GREEN = (0, 158, 115, 255)
+ORANGE = (230, 159, 0, 255)
+VERMILION = (213, 94, 0, 255)
+SKY = (86, 180, 233, 255)
+GREY = (128, 128, 128, 255)
+DARK = (64, 64, 64, 255)
+WHITE = (255, 255, 255, 255)
+INK = (30, 30, 30, 255)
+HALO = (255, 255, 255, 200)
+
+SCALE = 4  # supersampling factor
+BASE = 64  # design grid: coordinates below are on a 64 x 64 canvas
+
+
+def icon_state(state: State | None) -> IconState:
+    """The icon for a monitor state. Precedence: not started yet, paused,
+    camera unavailable, away, break due, slouching, upright (monitoring)."""
+    if state is None:
+        return IconState.STARTING
+    if state.paused_until is not None:
+        return IconState.PAUSED
+    if state.camera in (CameraState.MISSING, CameraState.BUSY):
+        return IconState.CAMERA
+    if state.presence is Presence.AWAY:
+        return IconState.AWAY
+    if state.break_due:
+        return IconState.BREAK_DUE
+    if state.verdict is Verdict.SLOUCHED:
+        return IconState.SLOUCHING
+    return IconState.UPRIGHT
+
+
+def draw_icon(which: IconState, size: int = 64) -> Image.Image:
+    """A square RGBA image of ``size`` pixels for ``which`` (a fresh copy)."""
+    return _draw(which, size).copy()
+
+
+@lru_cache(maxsize=64)
+def _draw(which: IconState, size: int) -> Image.Image:
+    big = Image.new("RGBA", (BASE * SCALE, BASE * SCALE), (0, 0, 0, 0))
+    pen = _Pen(ImageDraw.Draw(big))
+    DRAWERS[which](pen)
+    return big.resize((size, size), Image.Resampling.LANCZOS)
+
+
+class _Pen:
+    """Drawing in 64-unit design coordinates on the supersampled canvas."""
+
+    def __init__(self, draw: ImageDraw.ImageDraw) -> None:
+        self.d = draw
+
+    @staticmethod
+    def _box(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+        x0, y0, x1, y1 = box
+        return (round(x0 * SCALE), round(y0 * SCALE), round(x1 * SCALE), round(y1 * SCALE))
+
+    @staticmethod
+    def _pts(points: list[tuple[float, float]]) -> list[tuple[int, int]]:
+        return [(round(x * SCALE), round(y * SCALE)) for x, y in points]
+
+    def disc(self, cx: float, cy: float, r: float, fill: tuple[int, ...]) -> None:
+        self.d.ellipse(self._box((cx - r, cy - r, cx + r, cy + r)), fill=fill)
+
+    def ring(self, cx: float, cy: float, r: float, width: float, fill: tuple[int, ...]) -> None:
+        self.d.ellipse(self._box((cx - r, cy - r, cx + r, cy + r)), outline=fill,
+                       width=round(width * SCALE))
+
+    def arc(self, cx: float, cy: float, r: float, start: float, end: float, width: float,
+            fill: tuple[int, ...]) -> None:
+        self.d.arc(self._box((cx - r, cy - r, cx + r, cy + r)), start, end, fill=fill,
+                   width=round(width * SCALE))
+
+    def line(self, points: list[tuple[float, float]], width: float,
+             fill: tuple[int, ...]) -> None:
+        self.d.line(self._pts(points), fill=fill, width=round(width * SCALE), joint="curve")
+        r = width / 2  # round caps
+        for x, y in (points[0], points[-1]):
+            self.disc(x, y, r, fill)
+
+    def polygon(self, points: list[tuple[float, float]], fill: tuple[int, ...]) -> None:
+        self.d.polygon(self._pts(points), fill=fill)
+
+    def rounded(self, box: tuple[float, float, float, float], radius: float,
+                fill: tuple[int, ...]) -> None:
+        self.d.rounded_rectangle(self._box(box), radius=round(radius * SCALE), fill=fill)
+
+
+def _starting(p: _Pen) -> None:
+    p.ring(32, 32, 27, 8, HALO)
+    p.ring(32, 32, 26, 5, GREY)
+    for x in (20, 32, 44):
+        p.disc(x, 32, 4.5, GREY)
+
+
+def _upright(p: _Pen) -> None:
+    p.disc(32, 32, 30, HALO)
+    p.disc(32, 32, 28, GREEN)
+    p.line([(17, 33), (27, 43), (47, 21)], 7, WHITE)
+
+
+def _slouching(p: _Pen) -> None:
+    outer = [(32, 1), (63, 58), (1, 58)]
+    inner = [(32, 7), (58, 55), (6, 55)]
+    p.polygon(outer, HALO)
+    p.polygon(inner, ORANGE)
+    p.line([(32, 23), (32, 38)], 7, INK)
+    p.disc(32, 47, 4, INK)
+
+
+def _break_due(p: _Pen) -> None:
+    p.rounded((1, 1, 63, 63), 12, HALO)
+    p.rounded((3, 3, 61, 61), 10, VERMILION)
+    p.ring(32, 32, 20, 5, WHITE)
+    p.line([(32, 32), (32, 19)], 5, WHITE)
+    p.line([(32, 32), (42, 38)], 5, WHITE)
+
+
+def _away(p: _Pen) -> None:
+    p.ring(32, 32, 29, 10, HALO)
+    # A dashed ring: eight arcs with gaps, an empty seat.
+    for k in range(8):
+        start = k * 45 + 8
+        p.arc(32, 32, 27, start, start + 29, 7, SKY)
+
+
+def _paused(p: _Pen) -> None:
+    p.disc(32, 32, 30, HALO)
+    p.disc(32, 32, 28, GREY)
+    p.rounded((19, 17, 28, 47), 2, WHITE)
+    p.rounded((36, 17, 45, 47), 2, WHITE)
+
+
+def _camera(p: _Pen) -> None:
+    p.rounded((2, 14, 62, 56), 8, HALO)
+    p.rounded((4, 16, 60, 54), 7, DARK)
+    p.rounded((20, 9, 38, 20), 3, DARK)
+    p.ring(32, 35, 11, 4, WHITE)
+    # The strike-through, with a halo so it reads on the dark body too.
+    p.line([(8, 60), (58, 6)], 10, HALO)
+    p.line([(8, 60), (58, 6)], 6, VERMILION)
+
+
+DRAWERS = {
+    IconState.STARTING: _starting,
+    IconState.UPRIGHT: _upright,
+    IconState.SLOUCHING: _slouching,
+    IconState.BREAK_DUE: _break_due,
+    IconState.AWAY: _away,
+    IconState.PAUSED: _paused,
+    IconState.CAMERA: _camera,
+}
+
+DESCRIPTIONS = {
+    IconState.STARTING: "grey ring with three dots",
+    IconState.UPRIGHT: "green disc with a tick",
+    IconState.SLOUCHING: "orange warning triangle with an exclamation mark",
+    IconState.BREAK_DUE: "vermilion rounded square with a clock face",
+    IconState.AWAY: "sky-blue dashed ring",
+    IconState.PAUSED: "grey disc with two pause bars",
+    IconState.CAMERA: "dark grey camera struck through in vermilion",
+}
+
+
+def contact_sheet(size: int = 64, pad: int = 8) -> Image.Image:
+    """Every state side by side on a light and a dark strip (for docs and tests)."""
+    states = list(IconState)
+    width = len(states) * (size + pad) + pad
+    sheet = Image.new("RGBA", (width, 2 * (size + 2 * pad)), (236, 236, 236, 255))
+    ImageDraw.Draw(sheet).rectangle((0, size + 2 * pad, width, sheet.height), fill=(40, 40, 40))
+    for i, which in enumerate(states):
+        img = _draw(which, size)
+        for row in (0, 1):
+            sheet.alpha_composite(img, (pad + i * (size + pad), pad + row * (size + 2 * pad)))
+    return sheet
