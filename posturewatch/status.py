@@ -49,7 +49,10 @@ def describe_status(data: dict[str, object], now: datetime, tz: tzinfo) -> str:
     paused = _time(data.get("paused_until"), tz)
     presence = data.get("presence")
     if data.get("paused_until") and paused is not None and paused > now.astimezone(tz):
-        lines.append(f"Paused until {paused:%a %H:%M}.")
+        if paused.year >= 9999:  # session.PAUSED_INDEFINITELY
+            lines.append("Paused until you resume.")
+        else:
+            lines.append(f"Paused until {paused:%a %H:%M}.")
     sitting = float(data.get("sitting_s") or 0.0)  # type: ignore[arg-type]
     if presence == "present" and data.get("running"):
         sitting += age_s  # still sitting since the last write
