@@ -33,8 +33,10 @@ Definitions (the page and the JSON say the same thing in fewer words):
   database), the gaps between two bouts of the same day instead.
 - *nudges shown*: ``nudge_shown`` events by ``detail.kind``. A nudge is
   *followed* when, after it and before the next nudge of the same kind:
-  break: within 30 min a ``break_taken`` whose ``followed_nudge`` is not
-  false, or a ``nudge_acted`` with action ``done``/``followed``; water: within
+  break: within 30 min a ``break_taken`` with ``followed_nudge: true`` (the
+  tracker sets it when the person left within 15 min of the nudge; the event
+  comes ``break_min_s`` after they left), or a ``nudge_acted`` with action
+  ``done``/``followed``; water: within
   15 min a ``water_logged`` or such a ``nudge_acted``; posture: such a
   ``nudge_acted`` within 5 min, or the 5 whole minutes after the nudge's
   minute hold at least 60 s seated of which under half slouched. *Snoozed*
@@ -512,7 +514,7 @@ def _followed(
             elif action == "snooze":
                 snoozed = True
         elif kind == "break" and event.kind == "break_taken":
-            if event.detail.get("followed_nudge", True) is not False:
+            if event.detail.get("followed_nudge") is True:
                 followed = True
         elif kind == "water" and event.kind == "water_logged":
             followed = True

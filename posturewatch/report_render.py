@@ -41,7 +41,7 @@ from posturewatch.report import (
     summarize,
     week_of,
 )
-from posturewatch.tips import HEALTH_NOTE, Tip, choose_tips
+from posturewatch.tips import HEALTH_NOTE, Tip, choose_tips, slouch_hour
 
 FORMATS = ("html", "text", "json", "csv")
 SUFFIXES = {"html": ".html", "text": ".txt", "json": ".json", "csv": ".csv"}
@@ -1011,7 +1011,7 @@ def hours_svg(summary: WeekSummary) -> str:
     left, right, top, bottom = 92, 14, 22, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     slot = plot_w / (last - first)
-    worst = summary.worst_hour
+    worst = slouch_hour(summary)
     shares = [h.share or 0.0 for h in summary.by_hour if h.seated_s >= 600]
     ymax = max(0.4, -(-max(shares + [0.0]) * 10 // 1) / 10)
 
@@ -1298,8 +1298,11 @@ def render_html(summary: WeekSummary) -> str:
         parts.append(
             '<section class="card"><h2>When in the day you slouch</h2>'
             '<p class="hint">Share of seated time slouched in each hour over the week. '
-            "Pale bars: under 10 minutes seated in that hour; the hatched bar is the "
-            "hour to watch.</p>" + hours_svg(summary) + "</section>"
+            "Pale bars: under 10 minutes seated in that hour"
+            + ("; the hatched bar is the hour to watch." if slouch_hour(summary) else ".")
+            + "</p>"
+            + hours_svg(summary)
+            + "</section>"
         )
     parts.append(
         '<section class="card"><h2>Day by day</h2>'

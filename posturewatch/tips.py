@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from posturewatch.report import WeekSummary, format_duration, format_share
+from posturewatch.report import HourSlouch, WeekSummary, format_duration, format_share
 
 HEALTH_NOTE = (
     "These are general wellness suggestions, not medical advice. If pain in your back, "
@@ -33,6 +33,21 @@ class Tip:
     key: str  # stable identifier: long_bouts, few_breaks, little_water, slouch_hour, ...
     title: str
     text: str
+
+
+def slouch_hour(summary: WeekSummary) -> HourSlouch | None:
+    """The local hour worth a tip: the week's worst (at least 30 min seated in
+    it) when its share slouched is at least 25% and 10 points above the week's."""
+    hour = summary.worst_hour
+    week_share = summary.totals.slouched_share or 0.0
+    if (
+        hour is not None
+        and hour.share is not None
+        and hour.share >= SLOUCH_HOUR_MIN_SHARE
+        and hour.share >= week_share + SLOUCH_HOUR_MARGIN
+    ):
+        return hour
+    return None
 
 
 def choose_tips(summary: WeekSummary) -> list[Tip]:
@@ -84,14 +99,9 @@ def choose_tips(summary: WeekSummary) -> list[Tip]:
             )
         )
 
-    hour = summary.worst_hour
+    hour = slouch_hour(summary)
     week_share = totals.slouched_share or 0.0
-    if (
-        hour is not None
-        and hour.share is not None
-        and hour.share >= SLOUCH_HOUR_MIN_SHARE
-        and hour.share >= week_share + SLOUCH_HOUR_MARGIN
-    ):
+    if hour is not None and hour.share is not None:
         tips.append(
             Tip(
                 "slouch_hour",
