@@ -18,13 +18,15 @@ state                     shape                                   colour
 Colours are from the Okabe-Ito palette (readable with every common colour
 vision deficiency). Each shape has a thin light halo so it stands out on dark
 and light panels alike. Images are drawn at four times their size and scaled
-down, so the edges are smooth at 16-64 px. Pure apart from Pillow: no I/O.
+down, so the edges are smooth at 16-64 px. Pure apart from Pillow, except :func:`write_app_icon`.
 """
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
@@ -218,3 +220,17 @@ def contact_sheet(size: int = 64, pad: int = 8) -> Image.Image:
         for row in (0, 1):
             sheet.alpha_composite(img, (pad + i * (size + pad), pad + row * (size + 2 * pad)))
     return sheet
+
+
+def write_app_icon(path: Path, size: int = 64) -> Path | None:
+    """Save the upright icon as a PNG at ``path`` (for notifications); None
+    when it cannot be written. Rewrites only when missing."""
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            _draw(IconState.UPRIGHT, size).save(tmp, "PNG")
+            os.replace(tmp, path)
+    except OSError:
+        return None
+    return path

@@ -7,9 +7,11 @@ thread; under the tray the loop moves to one worker thread (``tray.py``).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
-from datetime import UTC, datetime, tzinfo
+import time
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import click
@@ -17,12 +19,12 @@ import click
 from posturewatch import paths
 from posturewatch.app import Monitor, calibrate_from, load_baseline, save_baseline
 from posturewatch.camera import SourceError, WebcamSource, open_source
-from posturewatch.clock import WallClock
+from posturewatch.clock import Clock, WallClock
 from posturewatch.config import Resolved
 from posturewatch.instance import AlreadyRunning, InstanceLock
 from posturewatch.logs import setup_logging
 from posturewatch.model import Baseline, CameraState, Event, EventKind, State
-from posturewatch.notify import PlyerNotifier, RecordingNotifier
+from posturewatch.notify import RecordingNotifier, make_notifier
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,61 @@ def _print_state(state: State) -> None:
     click.echo("  ".join(parts))
 
 
+FAKE_CLOCK_ENV = "POSTUREWATCH_FAKE_CLOCK"
+
+
+class PacedClock:
+    """Simulated time that moves ``speed`` times faster than real time.
+
+    Each ``wait(stop, s)`` really waits ``s / speed`` seconds (so the program
+    paces like the real one, only faster, and Quit still wakes it at once)
+    and then moves the simulated time on by exactly ``s``. The time spent
+    working between waits does not count, so a tick is never late and the
+    tracker never sees a gap. Only the sampling thread reads it.
+    """
+
+    def __init__(self, speed: float, start: datetime | None = None) -> None:
+        if speed <= 0:
+            raise ValueError("the clock speed must be positive")
+        self.speed = speed
+        self._now = (start or datetime.now(UTC)).astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        if stop.wait(seconds / self.speed):
+            return True
+        self._now += timedelta(seconds=seconds)
+        return False
+
+
+def clock_from_env() -> Clock:
+    """The wall clock, or a fast simulated one for tests and demos.
+
+    ``POSTUREWATCH_FAKE_CLOCK=SPEED[@START]``: simulated time runs SPEED times
+    faster than real time, from START (ISO 8601; default now). A hidden knob
+    for the desktop tests and for demos: it is not a setting, and a bad value
+    is an error so a typo never silently runs the real clock in a test.
+    """
+    value = os.environ.get(FAKE_CLOCK_ENV, "").strip()
+    if not value:
+        return WallClock()
+    speed_text, _, start_text = value.partition("@")
+    try:
+        speed = float(speed_text)
+        start = datetime.fromisoformat(start_text) if start_text else None
+        if start is not None and start.tzinfo is None:
+            start = start.astimezone()
+        clock = PacedClock(speed, start)
+    except ValueError as exc:
+        raise click.UsageError(
+            f"{FAKE_CLOCK_ENV}={value!r}: expected SPEED or SPEED@ISO-TIME ({exc})"
+        ) from exc
+    log.warning("using a simulated clock %g times faster than real time", speed)
+    return clock
+
+
 def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzinfo,
                   notifier: object | None = None) -> Monitor:
     """Open everything the loop needs; raises SourceError for an impossible source."""
@@ -55,10 +112,24 @@ def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzi
     estimator = PoseEstimator()
     store = Store(db_path)
     return Monitor(
-        settings, frames, estimator, store, notifier or PlyerNotifier(), WallClock(),
-        baseline=load_baseline(paths.baseline_path()), tz=tz,
-        status_path=paths.status_path(), baseline_path=paths.baseline_path(),
+        settings,
+        frames,
+        estimator,
+        store,
+        notifier or make_notifier(icon=_app_icon()),
+        clock_from_env(),
+        baseline=load_baseline(paths.baseline_path()),
+        tz=tz,
+        status_path=paths.status_path(),
+        baseline_path=paths.baseline_path(),
     )
+
+
+def _app_icon() -> Path | None:
+    """The icon shown beside notifications (written once to the state folder)."""
+    from posturewatch.icons import write_app_icon
+
+    return write_app_icon(paths.state_dir() / "posturewatch.png")
 
 
 def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path: Path,
@@ -71,6 +142,8 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
     except AlreadyRunning as exc:
         click.echo(f"{exc} Use its tray icon, or `posturewatch status`.", err=True)
         return 1
+    started = time.monotonic()
+    monitor: Monitor | None = None
     try:
         try:
             monitor = build_monitor(resolved, source, db_path, tz)
@@ -81,12 +154,27 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
             from posturewatch.tray import TrayUnavailable, run_tray
 
             try:
-                return run_tray(monitor, resolved)
+                return run_tray(monitor, resolved, started=started)
             except TrayUnavailable as exc:
                 click.echo(f"posturewatch: no tray ({exc}); carrying on headless.", err=True)
         return run_headless(monitor)
     finally:
+        if monitor is not None:
+            close_monitor(monitor)
         lock.release()
+
+
+def close_monitor(monitor: Monitor) -> None:
+    """Close the database (writes what is held, checkpoints the WAL) and the
+    notifier's thread. Safe to call twice."""
+    for part in (monitor.store, monitor.notifier):
+        close = getattr(part, "close", None)
+        if close is None:
+            continue
+        try:
+            close()
+        except Exception:
+            log.exception("could not close %s", type(part).__name__)
 
 
 def run_headless(monitor: Monitor) -> int:

@@ -1,0 +1,494 @@
+"""The tray icon and its menu (pystray), and the threads around them.
+
+Threads (DESIGN section 2):
+
+- the **main thread** runs pystray's event loop (GTK on Linux, the Win32
+  message loop, AppKit on macOS); menu callbacks run here and only put
+  commands on ``Monitor.commands`` or set ``Monitor.stop``;
+- one **sampling thread** ("sampling") runs ``Monitor.run``; it is started
+  from pystray's ``setup`` callback once the icon exists. State changes and
+  every tick reach :meth:`TrayApp.on_state` on this thread, which hands the
+  new picture, tooltip and menu to pystray (whose setters are safe to call
+  from another thread: the GTK backend schedules them on its main loop);
+- the notifier may have a thread of its own (``notify.NativeNotifier``).
+
+Quit (menu, SIGTERM, SIGINT) sets ``Monitor.stop`` and stops the icon: the
+sampling loop wakes from its wait at once, writes its partial minute and
+ends; ``run_tray`` returns and the runner closes the database.
+
+The tray never reads a clock: "Pause until tomorrow", the weekly report and
+the details notification run on the sampling thread as ``Custom`` commands,
+with the loop's own ``now``.
+
+Where the tray cannot work (no display, no pystray backend) ``run_tray``
+raises :class:`TrayUnavailable` before starting anything, and the runner
+carries on headless. A desktop with a display but no tray host (no panel yet
+at login) keeps the icon waiting: GTK shows it as soon as a tray starts, and
+monitoring and notifications go on meanwhile; we say so once on stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from posturewatch import __version__, paths
+from posturewatch.app import (
+    Calibrate,
+    Command,
+    Custom,
+    Done,
+    LogBreak,
+    LogWater,
+    Monitor,
+    Pause,
+    Resume,
+    Snooze,
+)
+from posturewatch.config import KEYS, Resolved, parse_work_hours, to_toml_value
+from posturewatch.icons import IconState, draw_icon, icon_state
+from posturewatch.messages import (
+    CALIBRATE_LABEL,
+    CALIBRATION_OFFER,
+    REPORT_NOT_READY,
+    SNOOZE_MINUTES,
+    Message,
+    format_minutes,
+    status_line,
+    tooltip,
+)
+from posturewatch.model import NudgeKind, State
+from posturewatch.notify import Button, supports_buttons
+
+log = logging.getLogger(__name__)
+
+ICON_SIZE = 64
+EMBED_CHECK_S = 5.0  # real seconds to wait for a tray host before saying there is none
+JOIN_TIMEOUT_S = 2.0
+
+# Menu labels (tests and docs refer to these).
+PAUSE_LABEL = "Pause"
+PAUSE_30_LABEL = "For 30 minutes"
+PAUSE_60_LABEL = "For 1 hour"
+PAUSE_TOMORROW_LABEL = "Until tomorrow"
+RESUME_LABEL = "Resume"
+CALIBRATE_MENU_LABEL = "Calibrate posture"
+BREAK_LABEL = "I took a break"
+WATER_LABEL = "I drank water"
+SNOOZE_MENU_LABEL = "Snooze reminder 10 min"
+DONE_MENU_LABEL = "Reminder done"
+REPORT_LABEL = "Open weekly report"
+SETTINGS_LABEL = "Settings"
+OPEN_SETTINGS_LABEL = "Open settings file"
+ABOUT_LABEL = "About PostureWatch"
+QUIT_LABEL = "Quit"
+
+
+class TrayUnavailable(Exception):
+    """No usable tray here (no display, no pystray backend); the message says why."""
+
+
+# -- the backend ------------------------------------------------------------
+def display_problem(environ: dict[str, str] | os._Environ[str] | None = None,
+                    platform: str = sys.platform) -> str | None:
+    """Why there can be no tray on this system, or None when there may be one."""
+    env = os.environ if environ is None else environ
+    if platform.startswith("linux") or "bsd" in platform:
+        if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+            return "no display: neither DISPLAY nor WAYLAND_DISPLAY is set"
+    return None
+
+
+def load_pystray() -> ModuleType:
+    """Import pystray (it picks its backend on import), or raise TrayUnavailable."""
+    problem = display_problem()
+    if problem:
+        raise TrayUnavailable(problem)
+    try:
+        import pystray
+    except Exception as exc:  # ImportError, or a display that refuses us
+        raise TrayUnavailable(f"no tray backend: {exc}") from exc
+    return pystray
+
+
+def backend_name(pystray: ModuleType) -> str:
+    """'gtk', 'appindicator', 'xorg', 'win32' or 'darwin'."""
+    return pystray.Icon.__module__.rsplit(".", 1)[-1].lstrip("_")
+
+
+# -- opening files ------------------------------------------------------------
+def open_path(path: Path) -> bool:
+    """Open ``path`` with the desktop's default app; False when that failed."""
+    try:
+        if sys.platform == "win32":
+            os.startfile(path)  # type: ignore[attr-defined]  # noqa: S606
+            return True
+        opener = "open" if sys.platform == "darwin" else "xdg-open"
+        subprocess.Popen([opener, str(path)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    except OSError as exc:
+        log.warning("cannot open %s: %s", path, exc)
+        return False
+    return True
+
+
+def settings_template() -> str:
+    """A commented user config listing every key with its default and meaning."""
+    lines = [
+        "# PostureWatch settings. Remove the '#' in front of a line to change it.",
+        "# `posturewatch config show` lists what is in force and where it came from.",
+        "# Changes apply the next time PostureWatch starts.",
+        "",
+    ]
+    for spec in KEYS.values():
+        unit = f" ({spec.unit})" if spec.unit else ""
+        lines.append(f"# {spec.description}{unit} Allowed: {spec.allowed()}.")
+        lines.append(f"# {spec.name} = {to_toml_value(spec.default)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def ensure_user_config(path: Path) -> Path:
+    """Create the user's config file from :func:`settings_template` when it is missing."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(settings_template(), encoding="utf-8")
+    return path
+
+
+def tomorrow_start(now: datetime, monitor: Monitor) -> datetime:
+    """The start of tomorrow's working hours (local time), as aware UTC."""
+    start_min, _end = parse_work_hours(monitor.settings.work_hours)
+    local = now.astimezone(monitor.tz)
+    day = local.date() + timedelta(days=1)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=monitor.tz)
+    return (midnight + timedelta(minutes=start_min)).astimezone(now.tzinfo)
+
+
+# -- the app ------------------------------------------------------------------
+class TrayApp:
+    """The icon, its menu, and the sampling thread behind them.
+
+    ``opener`` opens a file with the desktop's default app (a seam for tests).
+    """
+
+    def __init__(self, monitor: Monitor, resolved: Resolved, pystray: ModuleType,
+                 opener: Callable[[Path], bool] = open_path,
+                 started: float | None = None) -> None:
+        self.monitor = monitor
+        self.resolved = resolved
+        self.pystray = pystray
+        self.opener = opener
+        self.started = started if started is not None else time.monotonic()
+        self.backend = backend_name(pystray)
+        self.exit_code = 0
+        self.worker: threading.Thread | None = None
+        self.shown_after_s: float | None = None
+        self._lock = threading.Lock()
+        self._state: State | None = None
+        self._icon_shown: IconState | None = None
+        self._text = tooltip(None, monitor.tz)
+        self._status = status_line(None, monitor.tz)
+        self._last_nudge: NudgeKind | None = None
+        self._quitting = False
+        self.icon = pystray.Icon(
+            "posturewatch",
+            icon=draw_icon(IconState.STARTING, ICON_SIZE),
+            title=self._text,
+            menu=self.build_menu(),
+        )
+        self._icon_shown = IconState.STARTING
+
+    # -- the menu ----------------------------------------------------------
+    def build_menu(self) -> Any:
+        """The menu; texts and enabled states are read again on every update."""
+        pystray = self.pystray
+        Item, Menu = pystray.MenuItem, pystray.Menu
+
+        def paused(_item: object = None) -> bool:
+            state = self._state
+            return state is not None and state.paused_until is not None
+
+        return Menu(
+            Item(lambda _i: self._status, self._on_status, default=True),
+            Menu.SEPARATOR,
+            Item(PAUSE_LABEL, Menu(
+                Item(PAUSE_30_LABEL, self._command(Pause(minutes=30))),
+                Item(PAUSE_60_LABEL, self._command(Pause(minutes=60))),
+                Item(PAUSE_TOMORROW_LABEL, self._command(Custom(self._pause_until_tomorrow))),
+            )),
+            Item(RESUME_LABEL, self._command(Resume()), enabled=paused),
+            Menu.SEPARATOR,
+            Item(BREAK_LABEL, self._command(LogBreak())),
+            Item(WATER_LABEL, self._command(LogWater())),
+            Item(SNOOZE_MENU_LABEL, self._command(Snooze(SNOOZE_MINUTES)),
+                 visible=self._menu_reminders, enabled=lambda _i: self._last_nudge is not None),
+            Item(DONE_MENU_LABEL, self._on_done, visible=self._menu_reminders,
+                 enabled=lambda _i: self._last_nudge is not None),
+            Item(lambda _i: self._calibrate_text(), self._command(Calibrate())),
+            Menu.SEPARATOR,
+            Item(REPORT_LABEL, self._command(Custom(self._open_report))),
+            Item(SETTINGS_LABEL, Menu(*self._settings_items())),
+            Item(ABOUT_LABEL, self._command(Custom(self._about))),
+            Menu.SEPARATOR,
+            Item(QUIT_LABEL, self._on_quit),
+        )
+
+    def _settings_items(self) -> list[Any]:
+        Item, Menu = self.pystray.MenuItem, self.pystray.Menu
+        items = [Item(OPEN_SETTINGS_LABEL, self._on_open_settings)]
+        locked = [k for k in KEYS if k in self.resolved.locked]
+        if locked:
+            items.append(Menu.SEPARATOR)
+            items.append(Item("Locked by your organisation:", None, enabled=False))
+            for key in locked:
+                value = to_toml_value(getattr(self.resolved.settings, key))
+                items.append(Item(f"[locked] {key} = {value}", None, enabled=False))
+        return items
+
+    def _menu_reminders(self, _item: object = None) -> bool:
+        """Snooze and Done live in the menu when notifications cannot carry buttons."""
+        return not supports_buttons(self.monitor.notifier)
+
+    def _calibrate_text(self) -> str:
+        if self.monitor.baseline is None:
+            return f"{CALIBRATE_MENU_LABEL} (not done yet)"
+        return CALIBRATE_MENU_LABEL
+
+    def _command(self, command: Command) -> Callable[..., None]:
+        def put(_icon: object = None, _item: object = None) -> None:
+            log.info("tray: %s", type(command).__name__)
+            self.monitor.commands.put(command)
+
+        return put
+
+    def _on_done(self, _icon: object = None, _item: object = None) -> None:
+        self.monitor.commands.put(Done(self._last_nudge))
+        self._last_nudge = None
+        self.icon.update_menu()
+
+    def _on_status(self, _icon: object = None, _item: object = None) -> None:
+        self.monitor.commands.put(Custom(self._tell_details))
+
+    def _on_open_settings(self, _icon: object = None, _item: object = None) -> None:
+        path = paths.user_config_path()
+        try:
+            ensure_user_config(path)
+        except OSError as exc:
+            log.warning("cannot create %s: %s", path, exc)
+        if not self.opener(path):
+            self.monitor.commands.put(Custom(
+                lambda m, _now: m.tell("Settings", f"Edit this file in a text editor: {path}")))
+
+    def _on_quit(self, _icon: object = None, _item: object = None) -> None:
+        log.info("tray: Quit")
+        self.quit()
+
+    def quit(self) -> None:
+        """Stop the sampling loop and the icon (any thread)."""
+        self._quitting = True
+        self.monitor.stop.set()
+        self.icon.stop()
+
+    # -- Custom commands: run on the sampling thread with the loop's now ----
+    def _pause_until_tomorrow(self, monitor: Monitor, now: datetime) -> None:
+        monitor.dispatch(now, monitor.handle(Pause(until=tomorrow_start(now, monitor)), now))
+
+    def _tell_details(self, monitor: Monitor, now: datetime) -> None:
+        state = monitor.tracker.state(now)
+        body = status_line(state, monitor.tz, monitor.baseline is not None) + "."
+        if state.next_nudge_kind is not None and state.next_nudge_at is not None:
+            wait = max(0.0, (state.next_nudge_at - now).total_seconds())
+            what = {NudgeKind.BREAK: "stand up", NudgeKind.WATER: "drink water",
+                    NudgeKind.POSTURE: "sit up"}[state.next_nudge_kind]
+            body += f" Next reminder ({what}) in about {format_minutes(wait)}."
+        monitor.tell("PostureWatch", body)
+
+    def _about(self, monitor: Monitor, now: datetime) -> None:
+        monitor.tell(
+            f"PostureWatch {__version__}",
+            "A quiet posture and sitting-time monitor. It keeps only numbers, on this "
+            f"computer ({paths.data_dir()}); no picture is ever stored or sent.",
+        )
+
+    def _open_report(self, monitor: Monitor, now: datetime) -> None:
+        try:
+            from posturewatch.report import week_of
+            from posturewatch.report_render import render_report, report_filename
+        except ImportError:
+            monitor.tell(REPORT_NOT_READY.title, REPORT_NOT_READY.body)
+            return
+        db_path = getattr(monitor.store, "path", None) or paths.database_path()
+        flush = getattr(monitor.store, "flush", None)
+        if flush is not None:
+            flush()
+        week = week_of(now, monitor.tz)
+        html = render_report(Path(db_path), fmt="html", tz=monitor.tz, now=now,
+                             settings=monitor.settings)
+        target = paths.data_dir() / "reports" / report_filename(week, "html")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+        if not self.opener(target):
+            monitor.tell("Weekly report", f"Saved as {target}")
+
+    # -- from the sampling thread --------------------------------------------
+    def on_state(self, state: State) -> None:
+        """A new State (on change and every tick): refresh icon, tooltip and menu."""
+        calibrated = self.monitor.baseline is not None
+        which = icon_state(state)
+        text = tooltip(state, self.monitor.tz, calibrated)
+        status = status_line(state, self.monitor.tz, calibrated)
+        with self._lock:
+            self._state = state
+            icon_changed = which is not self._icon_shown
+            text_changed = text != self._text or status != self._status
+            self._icon_shown, self._text, self._status = which, text, status
+        if icon_changed:
+            self.icon.icon = draw_icon(which, ICON_SIZE)
+        if text_changed or icon_changed:
+            self.icon.title = text
+            self._set_native_tooltip(text)
+            self.icon.update_menu()
+
+    def on_message(self, message: Message, kind: str) -> None:
+        """A notification went out; remember the nudge for the menu's Snooze/Done."""
+        if kind in {k.value for k in NudgeKind}:
+            self._last_nudge = NudgeKind(kind)
+            self.icon.update_menu()
+
+    def _set_native_tooltip(self, text: str) -> None:
+        """pystray's GTK backend sets only the accessible title; set the hover tooltip too."""
+        status_icon = getattr(self.icon, "_status_icon", None)
+        if status_icon is None:
+            return
+        from gi.repository import GLib
+
+        def apply() -> bool:
+            status_icon.set_tooltip_text(text)
+            return False
+
+        GLib.idle_add(apply)
+
+    # -- life cycle --------------------------------------------------------
+    def run(self) -> int:
+        """Show the icon and monitor until Quit or the end of the frame source.
+
+        Runs pystray's loop on this (the main) thread; returns the exit code.
+        """
+        self.monitor.listeners.append(self.on_state)
+        self.monitor.tick_listeners.append(self.on_state)
+        self.monitor.message_listeners.append(self.on_message)
+        if not getattr(self.icon, "HAS_MENU", True):
+            log.warning("the %s tray backend shows no menu; install PyGObject for one",
+                        self.backend)
+        self._install_signals_before()
+        try:
+            self.icon.run(setup=self._setup)
+        finally:
+            self.monitor.stop.set()
+            if self.worker is not None:
+                self.worker.join(JOIN_TIMEOUT_S)
+                if self.worker.is_alive():
+                    log.error("the sampling thread did not stop within %.0f s", JOIN_TIMEOUT_S)
+        return self.exit_code
+
+    def _setup(self, icon: Any) -> None:
+        """pystray calls this on a thread of its own once the icon exists."""
+        icon.visible = True
+        self.shown_after_s = time.monotonic() - self.started
+        log.info("tray icon (%s backend) shown %.2f s after start", self.backend,
+                 self.shown_after_s)
+        self._install_signals_after()
+        self.worker = threading.Thread(target=self._work, name="sampling", daemon=True)
+        self.worker.start()
+        if self.backend == "gtk":
+            self._watch_embedding()
+
+    def _work(self) -> None:
+        try:
+            if self.monitor.baseline is None:
+                self._offer_calibration()
+            self.monitor.run()
+        except Exception:
+            log.exception("the sampling loop failed")
+            self.exit_code = 1
+        finally:
+            if not self._quitting:
+                log.info("monitoring ended; closing the tray icon")
+            self.icon.stop()
+
+    def _offer_calibration(self) -> None:
+        """First run (no baseline): ask for calibration, with a button where possible."""
+        notifier = self.monitor.notifier
+        message = CALIBRATION_OFFER
+        if supports_buttons(notifier):
+            button = Button(CALIBRATE_LABEL, lambda: self.monitor.commands.put(Calibrate()))
+            notifier.show(message.title, message.body, (button,))  # type: ignore[call-arg]
+        else:
+            notifier.show(message.title, message.body)
+        for listener in self.monitor.message_listeners:
+            listener(message, "info")
+
+    def _watch_embedding(self) -> None:
+        """Say once when no tray host took the icon (GTK shows it when one starts)."""
+        from gi.repository import GLib
+
+        def check() -> bool:
+            status_icon = getattr(self.icon, "_status_icon", None)
+            if status_icon is not None and not status_icon.is_embedded():
+                message = ("no system tray found on this desktop; monitoring goes on, "
+                           "the icon appears when a tray starts, and `posturewatch status` "
+                           "tells the state meanwhile")
+                log.warning(message)
+                print(f"posturewatch: {message}", file=sys.stderr, flush=True)
+            return False
+
+        GLib.timeout_add(int(EMBED_CHECK_S * 1000), check)
+
+    def _install_signals_before(self) -> None:
+        """SIGTERM (logout, kill) and SIGINT quit cleanly, closing the database."""
+        if self.backend in ("gtk", "appindicator"):
+            return  # installed in _setup, after pystray resets SIGINT
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_a: self.quit())
+
+    def _install_signals_after(self) -> None:
+        if self.backend not in ("gtk", "appindicator"):
+            return
+        from gi.repository import GLib
+
+        def on_signal(*_args: object) -> bool:
+            log.info("signal received; quitting")
+            self.quit()
+            return False
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, on_signal)
+
+
+def run_tray(monitor: Monitor, resolved: Resolved, started: float | None = None,
+             opener: Callable[[Path], bool] = open_path) -> int:
+    """``posturewatch run`` with a tray icon; returns the exit code.
+
+    Raises :class:`TrayUnavailable` (before starting anything) when this
+    system has no usable tray. Call on the main thread. ``started`` is the
+    ``time.monotonic()`` of the program start, to log how long the icon took.
+    """
+    pystray = load_pystray()
+    try:
+        app = TrayApp(monitor, resolved, pystray, opener=opener, started=started)
+    except Exception as exc:  # the backend refused to make an icon
+        raise TrayUnavailable(f"cannot create a tray icon: {exc}") from exc
+    return app.run()
