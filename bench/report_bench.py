@@ -60,7 +60,7 @@ def office_day(day: date, zone: ZoneInfo, rng: random.Random) -> tuple[list[tupl
     next_water = moment + timedelta(minutes=60)
     while moment < finish:
         bout = rng.choice((15, 25, 35, 45, 55, 70, 90))
-        nudged = False
+        last_nudge = None
         for i in range(bout):
             local_hour = (moment + timedelta(minutes=i)).astimezone(zone).hour
             slouch_p = 0.08 + 0.05 * max(0, local_hour - 11) + 0.002 * i
@@ -92,7 +92,7 @@ def office_day(day: date, zone: ZoneInfo, rng: random.Random) -> tuple[list[tupl
                         ),
                     )
                 )
-                nudged = True
+                last_nudge = at
             if slouched > 30 and rng.random() < 0.2:
                 events.append(
                     (
@@ -135,20 +135,12 @@ def office_day(day: date, zone: ZoneInfo, rng: random.Random) -> tuple[list[tupl
                     None,
                 )
             )
-        events.append(
-            (
-                iso(moment + timedelta(minutes=away)),
-                "break_taken",
-                json.dumps(
-                    {
-                        "sat_s": bout * 60,
-                        "away_s": away * 60,
-                        "source": "detected",
-                        "followed_nudge": nudged,
-                    }
-                ),
-            )
-        )
+        # Like the tracker: the break is recorded when the absence reaches 2
+        # minutes, with followed_nudge only when they left within 15 min of a nudge.
+        detail: dict[str, object] = {"sat_s": bout * 60, "away_s": 120, "source": "detected"}
+        if last_nudge is not None and moment - last_nudge <= timedelta(minutes=15):
+            detail["followed_nudge"] = True
+        events.append((iso(moment + timedelta(minutes=2)), "break_taken", json.dumps(detail)))
         moment += timedelta(minutes=away)
     return minutes, events
 

@@ -98,7 +98,7 @@ def local_zone() -> tzinfo:
             except (ZoneInfoNotFoundError, ValueError):
                 pass
         with link.open("rb") as handle:
-            return ZoneInfo.from_file(handle, key="localtime")
+            return ZoneInfo.from_file(handle, key="local time")
     except OSError:
         return _SystemLocalZone()
 
@@ -721,7 +721,7 @@ def _day_key(day: DaySummary) -> tuple[str, str]:
 
 def _svg_open(width: int, height: int, label: str, desc: str) -> str:
     return (
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="t" '
+        f'<svg viewBox="0 0 {width} {height}" role="img" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{_e(label)}</title><desc>{_e(desc)}</desc>'
     )
 
@@ -1263,6 +1263,8 @@ def render_html(summary: WeekSummary) -> str:
         f"<h1>Week {_e(number)} · {_e(_period(summary))}{badge}</h1>"
         f'<p class="sub">Times in {_e(summary.tz_name)}. {compare}.</p></div></header>',
     ]
+    for note in summary.notes:
+        parts.append(f'<p class="note">{_e(note)}</p>')
     if not summary.has_data:
         parts.append(
             '<div class="emptystate"><strong>No data for this week.</strong> PostureWatch '
@@ -1315,8 +1317,6 @@ def render_html(summary: WeekSummary) -> str:
     if tips:
         parts.append('<p class="hint">Chosen from this week\'s numbers.</p>' + _tips_html(tips))
     parts.append(f'<p class="health">{_e(HEALTH_NOTE)}</p></section>')
-    for note in summary.notes:
-        parts.append(f'<p class="note">{_e(note)}</p>')
     definitions = "".join(
         f"<dt>{_e(k.replace('_', ' ').capitalize())}</dt><dd>{_e(v)}</dd>"
         for k, v in _definitions(summary).items()

@@ -513,3 +513,91 @@ def test_chromium_screenshot_and_a4_print(db: Path, tmp_path: Path) -> None:
     assert 1 <= pages <= 3, pages
     box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes())
     assert box and abs(float(box.group(1)) - 595.9) < 2 and abs(float(box.group(2)) - 842) < 2
+
+
+# ---------------------------------------------------------------- tracker -> store -> report
+
+
+def test_tracker_records_through_the_store_add_up_in_the_report(tmp_path: Path) -> None:
+    """The real tracker on a fake clock (5 s ticks), its records written by the
+    real store, then the report: every second and every break must arrive."""
+    from posturewatch.config import Settings
+    from posturewatch.model import Event, EventKind, Nudge, Record, Sample, Verdict
+    from posturewatch.session import Tracker
+    from posturewatch.store import Store
+
+    tracker = Tracker(Settings(), BERLIN)
+    store = Store(tmp_path / "posturewatch.db")
+    sat = Sample(present=True, verdict=Verdict.UPRIGHT, confidence=0.9)
+    slumped = Sample(present=True, verdict=Verdict.SLOUCHED, confidence=0.9, score=1.4)
+    gone = Sample(present=False, verdict=Verdict.UNKNOWN)
+    # Monday 16 Nov from 08:00 CET: 45 min sitting (the last 15 slouched),
+    # 5 min away (a break), 40 min sitting with a 1-min absence inside (no
+    # break), 3 min away (a break), 10 min sitting. Saturday 23:40 to Sunday
+    # 00:20: 40 min sitting across midnight.
+    plan = [
+        (
+            datetime(2026, 11, 16, 8, 0, tzinfo=BERLIN),
+            [
+                (sat, 30),
+                (slumped, 15),
+                (gone, 5),
+                (sat, 20),
+                (gone, 1),
+                (sat, 20),
+                (gone, 3),
+                (sat, 10),
+            ],
+        ),
+        (datetime(2026, 11, 21, 23, 40, tzinfo=BERLIN), [(sat, 40), (gone, 3)]),
+    ]
+    breaks = []
+    for start, steps in plan:
+        now = start.astimezone(UTC)
+        for sample, minutes in steps:
+            for _ in range(minutes * 12):
+                for action in tracker.step(now, sample):
+                    if isinstance(action, Record):
+                        store.write(action.item)
+                        if getattr(action.item, "kind", None) is EventKind.BREAK_TAKEN:
+                            breaks.append(action.item)
+                    elif isinstance(action, Nudge):  # what app.py records once shown
+                        detail = {
+                            "kind": action.kind.value,
+                            "sitting_s": action.sitting_s,
+                            "repeat": action.repeat,
+                            "delivered": True,
+                        }
+                        store.write(Event(EventKind.NUDGE_SHOWN, action.at, detail))
+                now += timedelta(seconds=5)
+        store.write(Event(EventKind.WATER_LOGGED, now, {"source": "user"}))
+    for action in tracker.flush(now):
+        if isinstance(action, Record):
+            store.write(action.item)
+    store.close()
+
+    data = json.loads(render(tmp_path / "posturewatch.db", "json"))
+    mon, sat_day, sun = data["days"][0], data["days"][5], data["days"][6]
+    # Sitting: 45 + 20 + 20 + 10 = 95 min on Monday, 15 of them slouched. The
+    # very first tick only starts the clock (5 s less), as the tracker documents.
+    assert mon["seated_min"] == pytest.approx(95, abs=0.1)
+    assert mon["slouched_min"] == pytest.approx(15, abs=0.1)
+    assert mon["away_min"] == pytest.approx(9, abs=0.1)
+    # Breaks: the 5- and 3-minute absences, and leaving for the day after the
+    # last 10 minutes (the tracker ends that bout when the gap passes 2 min).
+    assert mon["breaks"] == 3 == sum(1 for b in breaks if b.at.day == 16)
+    # Bouts: 45 min, then 20 + 1 (short absence) + 20 = 41, then 10.
+    assert mon["sitting_bouts"] == 3 and mon["longest_sitting_min"] == pytest.approx(45, abs=0.2)
+    bouts = [b["minutes"] for b in data["sitting_bouts"] if b["date"] == "2026-11-16"]
+    assert bouts == pytest.approx([45, 41, 10], abs=0.2)
+    # Break nudges at 30 min of sitting in the first two bouts; the person left
+    # 15 and 10 min later, inside the tracker's 15-min window: both followed.
+    assert (mon["break_nudges_shown"], mon["break_nudges_followed"]) == (2, 2)
+    assert mon["water_logged"] == 1
+    # Across midnight: 20 min on Saturday, 20 on Sunday; the 40-min bout is Saturday's.
+    assert sat_day["seated_min"] == pytest.approx(20, abs=0.1)
+    assert sun["seated_min"] == pytest.approx(20, abs=0.15)  # 00:19:55 was the last seated tick
+    assert sat_day["longest_sitting_min"] == pytest.approx(40, abs=0.2)
+    assert sun["sitting_bouts"] == 0
+    total_s = tracker.totals().seated.total_seconds()
+    assert data["totals"]["seated_min"] == pytest.approx(total_s / 60, abs=0.1)
