@@ -947,7 +947,7 @@ def timeline_svg(summary: WeekSummary) -> str:
     ]
     every = 1 if last - first <= 14 else 2
     for hour in range(first, last + 1):
-        if (hour - first) % every:
+        if hour % every:
             continue
         parts.append(
             f'<line class="grid" x1="{_f(x(hour))}" x2="{_f(x(hour))}" y1="{top - 4}" '
