@@ -21,6 +21,10 @@ hide that the person left.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from types import TracebackType
 
 import cv2
@@ -43,6 +47,31 @@ _FIELDS: dict[str, int] = {
 }
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Hide what MediaPipe's C++ side prints to stderr while its graph starts
+    (TFLite and absl notices that mean nothing to a user). Set
+    POSTUREWATCH_DEBUG_MEDIAPIPE=1 to see them."""
+    if os.environ.get("POSTUREWATCH_DEBUG_MEDIAPIPE"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
 class PoseEstimator:
     """Finds one person's head and shoulders in a BGR frame.
 
@@ -57,7 +86,14 @@ class PoseEstimator:
         static_image_mode: bool = True,
         min_detection_confidence: float = 0.5,
     ) -> None:
-        self._pose = mp.solutions.pose.Pose(
+        with _quiet_native_stderr():
+            self._pose = self._start(static_image_mode, min_detection_confidence)
+        self._first_person_pending = True
+        self._closed = False
+
+    @staticmethod
+    def _start(static_image_mode: bool, min_detection_confidence: float) -> object:
+        pose = mp.solutions.pose.Pose(
             static_image_mode=static_image_mode,
             model_complexity=1,  # the only model bundled in mediapipe 0.10.21
             smooth_landmarks=not static_image_mode,
@@ -65,7 +101,10 @@ class PoseEstimator:
             min_detection_confidence=min_detection_confidence,
             min_tracking_confidence=0.5,
         )
-        self._closed = False
+        # The first frame finishes starting the graph (and its notices):
+        # a small grey frame, so the first real tick costs what the others do.
+        pose.process(np.full((256, 256, 3), 128, np.uint8))
+        return pose
 
     def estimate(self, frame_bgr: np.ndarray) -> Landmarks | None:
         """The landmarks of the person in ``frame_bgr``, or ``None`` if nobody.
@@ -80,9 +119,14 @@ class PoseEstimator:
             raise RuntimeError("PoseEstimator is closed")
         rgb = _to_rgb(frame_bgr)
         height, width = rgb.shape[:2]
-        result = self._pose.process(rgb)
+        if self._first_person_pending:  # MediaPipe logs a notice at its first detection
+            with _quiet_native_stderr():
+                result = self._pose.process(rgb)
+        else:
+            result = self._pose.process(rgb)
         if result.pose_landmarks is None:
             return None
+        self._first_person_pending = False
         marks = result.pose_landmarks.landmark
         points = {
             name: Point(
