@@ -19,9 +19,10 @@ from posturewatch.config import Resolved, check_file, format_show, load
 
 
 def local_tz() -> tzinfo:
-    """The user's local time zone (for working hours and reports)."""
-    tz = datetime.now().astimezone().tzinfo
-    return tz or UTC
+    """The user's local time zone, DST-aware (for working hours and reports)."""
+    from posturewatch.report_render import local_zone
+
+    return local_zone()
 
 
 def resolve(
