@@ -182,6 +182,7 @@ class Monitor:
         now = self.clock.now()
         self.reload_baseline_if_changed()
         self.apply_retention_daily(now)
+        self.announce_weekly_report(now)
         actions = self.drain_commands(now)
         sample, camera = self.sample_once()
         if camera is CameraState.ENDED:
@@ -240,6 +241,32 @@ class Monitor:
             if removed:
                 log.info("retention: removed %d rows older than %d days", removed,
                          self.settings.retention_days)
+
+    def announce_weekly_report(self, now: datetime) -> None:
+        """Once a week, at the first sample on ``weekly_report_day``, say that
+        last week's report is ready. The week announced is kept in the store's
+        meta table so a restart does not repeat it; a fresh database records
+        the current due week silently (a new user has no last week)."""
+        if not self.settings.weekly_report_notify:
+            return
+        get_meta = getattr(self.store, "get_meta", None)
+        set_meta = getattr(self.store, "set_meta", None)
+        if get_meta is None or set_meta is None:
+            return
+        from posturewatch.report import week_to_announce
+
+        last = get_meta("weekly_report_announced")
+        week = week_to_announce(now, self.tz, self.settings.weekly_report_day, last)
+        if week is None:
+            return
+        set_meta("weekly_report_announced", week)
+        if last is None:
+            return
+        self.tell(
+            "Your weekly report is ready",
+            f"See how week {week} went: sitting bouts, breaks and posture. Open it from the "
+            "tray menu, or run `posturewatch report --last --open`.",
+        )
 
     def reload_baseline_if_changed(self) -> None:
         """Pick up a baseline saved by ``posturewatch calibrate`` in another process."""

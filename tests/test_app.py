@@ -145,3 +145,25 @@ def test_no_camera_is_unknown_time_and_never_a_nudge(tmp_path: Path, pose_estima
     totals = "select sum(seated_s), sum(unknown_s) from minutes"
     seated, unknown = rows(tmp_path / "pw.db", totals)[0]
     assert (seated or 0) == 0 and unknown == pytest.approx(29 * 60)
+
+
+def test_weekly_report_is_announced_once_on_the_day(
+    tmp_path: Path, astronaut_video, pose_estimator
+) -> None:
+    from datetime import timedelta
+
+    store = Store(tmp_path / "pw.db")
+    clock = SimulatedClock(datetime(2026, 11, 15, 9, 0, tzinfo=UTC))  # a Sunday
+    monitor = Monitor(Settings(sample_interval_s=3600), VideoFileSource(astronaut_video(40, 0)),
+                      pose_estimator, store, RecordingNotifier(), clock)
+    monitor.tick()  # first run ever: remembers W45 as done, says nothing
+    assert monitor.notifier.shown == []
+    for _ in range(30):  # Sunday 10:00 .. Monday 15:00
+        clock.advance(3600)
+        monitor.tick()
+    store.close()
+    ready = [t for t, _b in monitor.notifier.shown if t == "Your weekly report is ready"]
+    assert ready == ["Your weekly report is ready"]
+    assert any("2026-W47" in b for _t, b in monitor.notifier.shown) is False
+    assert any("2026-W46" in b for _t, b in monitor.notifier.shown)
+    assert clock.now() - datetime(2026, 11, 15, 9, 0, tzinfo=UTC) == timedelta(hours=30)
