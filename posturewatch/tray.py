@@ -114,11 +114,26 @@ def load_pystray() -> ModuleType:
     problem = display_problem()
     if problem:
         raise TrayUnavailable(problem)
+    _name_the_program()
     try:
         import pystray
     except Exception as exc:  # ImportError, or a display that refuses us
         raise TrayUnavailable(f"no tray backend: {exc}") from exc
     return pystray
+
+
+def _name_the_program() -> None:
+    """Under GTK, name our windows "posturewatch" / "PostureWatch" whatever the
+    interpreter's argv[0] (``python -m posturewatch`` would say "__main__.py").
+    Must run before GTK initialises, i.e. before pystray is imported."""
+    if sys.platform in ("win32", "darwin"):
+        return
+    try:
+        from gi.repository import GLib
+    except Exception:  # noqa: BLE001 - no PyGObject: pystray uses another backend
+        return
+    GLib.set_prgname("posturewatch")
+    GLib.set_application_name("PostureWatch")
 
 
 def backend_name(pystray: ModuleType) -> str:
@@ -395,6 +410,12 @@ class TrayApp:
         self._install_signals_before()
         try:
             self.icon.run(setup=self._setup)
+        except Exception as exc:
+            if self.worker is None:  # the backend failed before the icon existed
+                raise TrayUnavailable(f"the {self.backend} tray did not start: {exc}") from exc
+            # pystray's GTK backend closes its own notification on the way out
+            # and fails when there is no notification server: harmless.
+            log.info("tray backend cleanup: %s", exc)
         finally:
             self.monitor.stop.set()
             if self.worker is not None:
@@ -450,8 +471,7 @@ class TrayApp:
                 message = ("no system tray found on this desktop; monitoring goes on, "
                            "the icon appears when a tray starts, and `posturewatch status` "
                            "tells the state meanwhile")
-                log.warning(message)
-                print(f"posturewatch: {message}", file=sys.stderr, flush=True)
+                log.warning(message)  # the console handler shows it on stderr
             return False
 
         GLib.timeout_add(int(EMBED_CHECK_S * 1000), check)

@@ -1,0 +1,395 @@
+# ruff: noqa: F811 - pytest fixtures imported from tests.desktop are used as parameters
+"""The real program in the tray of a real (virtual) desktop.
+
+Each test starts ``posturewatch run`` as a subprocess on a private X server
+with dunst and trayer (see ``tests/desktop.py``), on a video of the
+astronaut sitting upright, with a fast simulated clock
+(``POSTUREWATCH_FAKE_CLOCK``: 30 s samples, 600 times faster than real time),
+clicks the tray menu with xdotool and checks the effect in the program's
+SQLite file, the notifications on the bus and the process's exit. Nothing
+sleeps for the program's time: the tests poll for what they wait for.
+
+Screenshots of the tray, the open menu and the Settings submenu go to
+``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posturewatch import messages, tray
+from tests.desktop import (  # noqa: F401 - fixtures
+    Desktop,
+    Window,
+    bare_desktop,
+    desktop,
+    menu_rows,
+    wait_for,
+    xserver,
+)
+
+pytestmark = [pytest.mark.desktop, pytest.mark.model]
+
+SPEED = 600  # simulated seconds per real second while waiting
+INTERVAL_S = 30  # simulated seconds between samples
+
+USER_CONFIG = """\
+sit_limit_min = 5
+break_repeat_min = 1
+nudge_cooldown_min = 1
+hydration_interval_min = 240
+break_min_s = 120
+"""
+POLICY = """\
+[enforced]
+posture_sensitivity = 1.0
+"""
+
+# The top-level menu's text rows, top to bottom, with a notification server
+# that shows buttons (so Snooze and Done are on the notifications, not here).
+MENU_ROWS = [
+    "status",
+    tray.PAUSE_LABEL,
+    tray.RESUME_LABEL,
+    tray.BREAK_LABEL,
+    tray.WATER_LABEL,
+    tray.CALIBRATE_MENU_LABEL,
+    tray.REPORT_LABEL,
+    tray.SETTINGS_LABEL,
+    tray.ABOUT_LABEL,
+    tray.QUIT_LABEL,
+]
+PAUSE_ROWS = [tray.PAUSE_30_LABEL, tray.PAUSE_60_LABEL, tray.PAUSE_TOMORROW_LABEL]
+
+
+@pytest.fixture(scope="module")
+def upright_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """900 frames (320 x 240 MJPG) of the astronaut: enough for a minute of ticks."""
+    import cv2
+    from skimage import data
+
+    path = tmp_path_factory.mktemp("video") / "upright.avi"
+    person = cv2.resize(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (240, 240))
+    frame = np.full((240, 320, 3), 128, np.uint8)
+    frame[:, 40:280] = person
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5.0, (320, 240))
+    if not writer.isOpened():
+        pytest.skip("OpenCV cannot write MJPG .avi files here")
+    for _ in range(900):
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@dataclass
+class App:
+    """A running ``posturewatch run`` and where its files are."""
+
+    proc: subprocess.Popen[str]
+    home: Path
+    started: float
+    log_path: Path
+
+    @property
+    def db(self) -> Path:
+        return self.home / "data" / "posturewatch.db"
+
+    def events(self, kind: str | None = None) -> list[dict[str, object]]:
+        if not self.db.exists():
+            return []
+        uri = f"{self.db.resolve().as_uri()}?mode=ro"
+        try:
+            with sqlite3.connect(uri, uri=True, timeout=5) as conn:
+                rows = conn.execute("SELECT at, kind, detail FROM events ORDER BY id").fetchall()
+        except sqlite3.OperationalError:
+            return []  # not migrated yet
+        out = [{"at": at, "kind": k, "detail": json.loads(d)} for at, k, d in rows]
+        return [e for e in out if kind is None or e["kind"] == kind]
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def start_app(desktop: Desktop, tmp_path: Path, video: Path, *extra: str,
+              env: dict[str, str] | None = None) -> App:
+    home = tmp_path / "pw-home"
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(USER_CONFIG, encoding="utf-8")
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY, encoding="utf-8")
+    opener_log = tmp_path / "opened.txt"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    # A stand-in for the desktop's file opener: records what it was asked to open.
+    fake_open = bin_dir / "xdg-open"
+    fake_open.write_text(f'#!/bin/sh\necho "$1" >> "{opener_log}"\n', encoding="utf-8")
+    fake_open.chmod(0o755)
+    full_env = dict(desktop.env if env is None else env)
+    full_env.update(
+        POSTUREWATCH_HOME=str(home),
+        POSTUREWATCH_POLICY=str(policy),
+        POSTUREWATCH_FAKE_CLOCK=f"{SPEED}@2026-03-02T09:00:00+00:00",
+        PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    log_path = tmp_path / "app-output.txt"
+    handle = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "posturewatch", "run", "--source", str(video),
+         "--interval-s", str(INTERVAL_S), *extra],
+        env=full_env, stdout=handle, stderr=subprocess.STDOUT, text=True,
+    )
+    handle.close()
+    return App(proc, home, started, log_path)
+
+
+@pytest.fixture
+def running(desktop: Desktop, tmp_path: Path, upright_video: Path) -> Iterator[App]:
+    app = start_app(desktop, tmp_path, upright_video)
+    try:
+        yield app
+    finally:
+        if app.proc.poll() is None:
+            app.proc.kill()
+            app.proc.wait(10)
+
+
+# -- clicking ------------------------------------------------------------------------
+def visible_popups(desktop: Desktop) -> list[Window]:
+    """Mapped pop-up windows of the program (menus), largest first."""
+    out = desktop.run("xdotool", "search", "--onlyvisible", "--name", "^PostureWatch$",
+                      check=False)
+    found = []
+    for wid in out.split():
+        geometry = desktop.run("xdotool", "getwindowgeometry", "--shell", wid, check=False)
+        values = dict(line.split("=", 1) for line in geometry.split() if "=" in line)
+        if not values:
+            continue
+        window = Window(int(wid), "PostureWatch", int(values["X"]), int(values["Y"]),
+                        int(values["WIDTH"]), int(values["HEIGHT"]))
+        if window.height > 40 and window.width > 60:
+            found.append(window)
+    return sorted(found, key=lambda w: -w.width * w.height)
+
+
+def open_menu(desktop: Desktop, name: str | None = None) -> tuple[Window, list[int]]:
+    """Right-click the tray icon; return the menu window and the centre y of each row."""
+    icon = wait_for(desktop.tray_icon, 30, "the tray icon")
+    x, y = icon.center
+    desktop.run("xdotool", "mousemove", str(x), str(y), "click", "3")
+    menu = wait_for(lambda: visible_popups(desktop), 10, "the tray menu")[0]
+    return menu, rows_of(desktop, menu, name or "menu-latest")
+
+
+def rows_of(desktop: Desktop, window: Window, name: str) -> list[int]:
+    def rows() -> list[tuple[int, int]]:
+        shot = desktop.screenshot(name)
+        return menu_rows(shot, (window.x, window.y, window.width, window.height))
+
+    found = wait_for(lambda: (r := rows()) and len(r) >= 3 and r, 10, "the menu to be drawn")
+    return [(top + bottom) // 2 for top, bottom in found]
+
+
+def click(desktop: Desktop, x: int, y: int) -> None:
+    desktop.run("xdotool", "mousemove", str(x), str(y), "click", "1")
+
+
+def click_menu_item(desktop: Desktop, label: str) -> None:
+    menu, rows = open_menu(desktop)
+    assert len(rows) == len(MENU_ROWS), f"menu rows {rows} do not match {MENU_ROWS}"
+    click(desktop, menu.x + menu.width // 2, rows[MENU_ROWS.index(label)])
+    wait_for(lambda: not visible_popups(desktop), 10, "the menu to close")
+
+
+def click_submenu_item(desktop: Desktop, parent: str, index: int, name: str) -> None:
+    menu, rows = open_menu(desktop)
+    x = menu.x + menu.width // 2
+    desktop.run("xdotool", "mousemove", str(x), str(rows[MENU_ROWS.index(parent)]))
+    sub = wait_for(lambda: len(p := visible_popups(desktop)) >= 2 and
+                   [w for w in p if w.wid != menu.wid], 10, f"the {parent} submenu")[0]
+    sub_rows = rows_of(desktop, sub, name)
+    # Move into the submenu along its own rows, then click.
+    sx = sub.x + sub.width // 2
+    desktop.run("xdotool", "mousemove", str(sx), str(sub_rows[index]))
+    click(desktop, sx, sub_rows[index])
+    wait_for(lambda: not visible_popups(desktop), 10, "the menus to close")
+
+
+def break_bodies() -> list[re.Pattern[str]]:
+    """Every wording of a break nudge, as a regular expression over the minutes."""
+    patterns = []
+    for body in messages.BREAK_BODIES + messages.BREAK_REPEAT_BODIES:
+        text = re.escape(body).replace(r"\{sat\}", r"(\d+ minutes?)")
+        text = text.replace(r"\{Sat\}", r"(\d+ minutes?)")
+        patterns.append(re.compile(text + r"( Tip: .*)?$"))
+    return patterns
+
+
+# -- the tests -----------------------------------------------------------------------
+def test_icon_appears_and_break_nudge_has_buttons(desktop: Desktop, running: App) -> None:
+    icon = wait_for(desktop.tray_icon, 30, "the tray icon in trayer")
+    shown_after = time.monotonic() - running.started
+    assert icon.name.startswith("PostureWatch: ")
+    nudge = wait_for(
+        lambda: [n for n in desktop.notifications() if n.title == "Time to stand up"],
+        30, "a break nudge on the bus")[0]
+    assert nudge.app_name == "PostureWatch"
+    assert any(p.match(nudge.body) for p in break_bodies()), nudge.body
+    minutes = int(re.search(r"(\d+) minute", nudge.body).group(1))  # type: ignore[union-attr]
+    assert minutes >= 5  # sit_limit_min
+    assert nudge.actions == (messages.SNOOZE_LABEL, messages.DONE_LABEL)
+    # The first run has no baseline: it offered calibration (with a button).
+    offer = [n for n in desktop.notifications() if n.title == messages.CALIBRATION_OFFER.title]
+    assert offer and offer[0].body == messages.CALIBRATION_OFFER.body
+    assert offer[0].actions == (messages.CALIBRATE_LABEL,)
+    # Every nudge shown is stored.
+    shown = wait_for(lambda: running.events("nudge_shown"), 10, "a nudge_shown event")
+    assert shown[0]["detail"]["kind"] == "break"
+    assert shown[0]["detail"]["delivered"] is True
+    desktop.screenshot("tray")
+    print(f"icon shown {shown_after:.2f} s after start")
+
+    # "Snooze 10 min" on the notification, pressed in dunst's own menu.
+    desktop.press_notification_button(messages.SNOOZE_LABEL)
+    acted = wait_for(lambda: running.events("nudge_acted"), 20, "a nudge_acted event")
+    assert acted[0]["detail"] == {"action": "snooze", "kind": "break", "minutes": 10.0}
+
+
+def test_menu_water_pause_settings_quit(desktop: Desktop, running: App, tmp_path: Path) -> None:
+    wait_for(lambda: running.events("nudge_shown"), 30, "the first nudge")
+
+    # The open menu, for the record (and the row layout check).
+    menu, rows = open_menu(desktop, "tray-menu")
+    assert len(rows) == len(MENU_ROWS)
+    desktop.run("xdotool", "key", "Escape")
+    wait_for(lambda: not visible_popups(desktop), 10, "the menu to close")
+
+    # "I drank water" writes an event.
+    click_menu_item(desktop, tray.WATER_LABEL)
+    water = wait_for(lambda: running.events("water_logged"), 20, "a water_logged event")
+    assert water[0]["detail"] == {"source": "user"}
+
+    # Settings shows the locked key (and opens the config file).
+    menu, rows = open_menu(desktop)
+    desktop.run("xdotool", "mousemove", str(menu.x + menu.width // 2),
+                str(rows[MENU_ROWS.index(tray.SETTINGS_LABEL)]))
+    sub = wait_for(lambda: [w for w in visible_popups(desktop) if w.wid != menu.wid], 10,
+                   "the Settings submenu")[0]
+    sub_rows = rows_of(desktop, sub, "tray-settings-locked")
+    assert len(sub_rows) == 3  # open file, "Locked by your organisation:", the locked key
+    click(desktop, sub.x + sub.width // 2, sub_rows[0])
+    wait_for(lambda: not visible_popups(desktop), 10, "the menus to close")
+    opened = wait_for(lambda: (tmp_path / "opened.txt").exists()
+                      and (tmp_path / "opened.txt").read_text().split(), 10, "xdg-open")
+    config = Path(opened[0])
+    assert config == running.home / "config" / "config.toml"
+    assert config.read_text(encoding="utf-8") == USER_CONFIG  # an existing file is kept
+
+    # Pause for 30 minutes: no nudge until it ends by itself.
+    before = len(running.events("nudge_shown"))
+    assert before >= 1
+    click_submenu_item(desktop, tray.PAUSE_LABEL, 0, "tray-pause-menu")
+    pause = wait_for(lambda: running.events("pause"), 20, "a pause event")[0]
+    resume = wait_for(lambda: running.events("resume"), 60, "the pause to end")[0]
+    assert resume["detail"] == {"auto": True}
+    during = [e for e in running.events("nudge_shown") if pause["at"] < e["at"] < resume["at"]]
+    assert during == []
+    # ... and nudges come back after it (the 30-minute pause counted as a break,
+    # so the next one comes after another sit_limit_min of sitting).
+    wait_for(lambda: [e for e in running.events("nudge_shown") if e["at"] > resume["at"]],
+             60, "a nudge after the pause")
+
+    # Quit: the process exits 0 within a second and the database is closed cleanly.
+    menu, rows = open_menu(desktop)
+    clicked = time.monotonic()
+    click(desktop, menu.x + menu.width // 2, rows[MENU_ROWS.index(tray.QUIT_LABEL)])
+    code = running.proc.wait(10)
+    quit_s = time.monotonic() - clicked
+    assert code == 0, running.output()
+    assert quit_s < 1.0, f"Quit took {quit_s:.2f} s"
+    assert not Path(f"{running.db}-wal").exists() or Path(f"{running.db}-wal").stat().st_size == 0
+    with sqlite3.connect(running.db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        kinds = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM events")}
+    assert {"nudge_shown", "water_logged", "pause", "resume"} <= kinds
+    print(f"Quit exited in {quit_s:.2f} s")
+
+
+def test_calibrate_from_the_tray(desktop: Desktop, running: App) -> None:
+    wait_for(desktop.tray_icon, 30, "the tray icon")
+    click_menu_item(desktop, tray.CALIBRATE_MENU_LABEL)
+    event = wait_for(lambda: running.events("calibration"), 30, "a calibration event")[0]
+    titles = [n.title for n in desktop.notifications()]
+    assert "Calibrating posture" in titles
+    if event["detail"]["ok"]:
+        done = [n for n in desktop.notifications() if n.title == "Posture calibrated"]
+        assert done, titles
+        assert (running.home / "data" / "baseline.json").exists()
+    else:
+        failed = [n for n in desktop.notifications() if n.title == "Calibration did not work"]
+        assert failed and failed[0].body == event["detail"]["reason"]
+    # The menu no longer says "(not done yet)" once calibrated; SIGTERM quits cleanly.
+    running.proc.send_signal(signal.SIGTERM)
+    assert running.proc.wait(10) == 0, running.output()
+
+
+def test_second_instance_exits_with_a_message(desktop: Desktop, running: App,
+                                              tmp_path: Path, upright_video: Path) -> None:
+    wait_for(desktop.tray_icon, 30, "the first instance's icon")
+    env = dict(desktop.env, POSTUREWATCH_HOME=str(running.home))
+    second = subprocess.run(
+        [sys.executable, "-m", "posturewatch", "run", "--source", str(upright_video)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert second.returncode == 1
+    assert f"PostureWatch is already running (pid {running.proc.pid})" in second.stderr
+    assert running.proc.poll() is None  # the first one carries on
+
+
+def test_no_display_carries_on_headless(desktop: Desktop, tmp_path: Path,
+                                        upright_video: Path) -> None:
+    env = {k: v for k, v in desktop.env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    app = start_app(desktop, tmp_path, upright_video, env=env)
+    try:
+        wait_for(lambda: "carrying on headless" in app.output(), 60, "the no-tray message")
+        assert "no tray (no display: neither DISPLAY nor WAYLAND_DISPLAY is set)" in app.output()
+        # It monitors all the same: a nudge is stored, and shown on the bus.
+        wait_for(lambda: app.events("nudge_shown"), 60, "a nudge while headless")
+        wait_for(lambda: [n for n in desktop.notifications() if n.title == "Time to stand up"],
+                 10, "the headless nudge on the bus")
+    finally:
+        app.proc.send_signal(signal.SIGTERM)
+        code = app.proc.wait(20)
+    assert code == 0, app.output()
+
+
+def test_no_tray_host_keeps_monitoring_until_one_starts(
+        bare_desktop: Desktop, tmp_path: Path, upright_video: Path) -> None:
+    app = start_app(bare_desktop, tmp_path, upright_video)
+    try:
+        wait_for(lambda: "no system tray found" in app.output(), 60, "the no-tray-host notice")
+        assert app.proc.poll() is None
+        # No notification server either: nudges are still stored, marked undelivered.
+        shown = wait_for(lambda: app.events("nudge_shown"), 60, "a nudge without a server")
+        assert shown[0]["detail"]["delivered"] is False
+        assert app.output().count("notifications are not working") == 1, app.output()
+        # A tray that starts later gets the icon.
+        bare_desktop.start_tray()
+        wait_for(bare_desktop.tray_icon, 30, "the icon in the late tray")
+    finally:
+        app.proc.send_signal(signal.SIGTERM)
+        code = app.proc.wait(20)
+    assert code == 0, app.output()
