@@ -1,0 +1,315 @@
+"""``posturewatch doctor``: what works on this computer, and what to fix.
+
+Each check returns a :class:`Check` (a status, what was found, and the fix
+when there is one); nothing here changes the user's files: the database is
+opened read-only (or its folder only tested for writing), the camera is
+opened once and released, and a test notification is sent only with
+``--notify``. Checks never raise: a crash inside one is a failed check.
+
+Checks: settings, camera (or ``--source``), pose model, database,
+notifications, tray backend (with the tray host on X11), another running
+monitor, autostart, and where the log is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import click
+
+from posturewatch import paths
+
+log = logging.getLogger(__name__)
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: ``name`` of the part, ``status``, ``detail`` (what was
+    found) and ``fix`` (what to do; empty when nothing)."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def guarded(name: str, check: Callable[[], Check]) -> Check:
+    """Run one check; an exception becomes a failed check naming it."""
+    try:
+        return check()
+    except Exception as exc:  # noqa: BLE001 - a doctor reports, it does not crash
+        log.debug("check %s failed", name, exc_info=True)
+        return Check(name, Status.FAIL, f"the check itself failed: {type(exc).__name__}: {exc}",
+                     "Please report this, with `posturewatch doctor` output.")
+
+
+# -- the checks -----------------------------------------------------------------------
+def check_settings() -> Check:
+    from posturewatch.config import load
+
+    resolved = load(paths.user_config_path(), paths.policy_path(), {})
+    locked = len(resolved.locked)
+    where = f"user file {paths.user_config_path()}"
+    extra = f"; {locked} locked by your organisation's policy" if locked else ""
+    if resolved.problems:
+        first = str(resolved.problems[0])
+        return Check("settings", Status.WARN,
+                     f"{len(resolved.problems)} problem(s) in the settings ({first}){extra}",
+                     "`posturewatch config check FILE` names each problem; the bad keys are "
+                     "ignored meanwhile.")
+    return Check("settings", Status.OK, f"settings load cleanly ({where}){extra}")
+
+
+def check_camera(source: str | None) -> Check:
+    from posturewatch.camera import SourceError, WebcamSource, camera_help, open_source
+    from posturewatch.config import load
+
+    settings = load(paths.user_config_path(), paths.policy_path(), {}).settings
+    try:
+        frames = open_source(source, settings.camera_warmup_frames, False, settings.camera_index)
+    except SourceError as exc:
+        return Check("camera", Status.FAIL, str(exc), "Give --source an existing file or index.")
+    try:
+        grab = frames.grab()
+    finally:
+        frames.close()
+    what = (f"camera {frames.index}" if isinstance(frames, WebcamSource)
+            else f"source {source}")
+    if grab.frame is None:
+        index = frames.index if isinstance(frames, WebcamSource) else settings.camera_index
+        return Check("camera", Status.FAIL, f"no frame from {what} ({grab.state.value})",
+                     grab.message or camera_help(index))
+    height, width = grab.frame.shape[:2]
+    return Check("camera", Status.OK, f"{what} gives {width}x{height} frames")
+
+
+def check_model() -> Check:
+    import numpy as np
+
+    from posturewatch.pose import PoseEstimator
+
+    started = time.perf_counter()
+    with PoseEstimator() as estimator:
+        loaded = time.perf_counter() - started
+        estimator.estimate(np.full((240, 320, 3), 128, np.uint8))
+    import mediapipe
+
+    return Check("pose model", Status.OK,
+                 f"MediaPipe {mediapipe.__version__} pose model loads and runs "
+                 f"({loaded:.1f} s to load)")
+
+
+def check_database(db_path: Path | None = None) -> Check:
+    from posturewatch.store import Store
+
+    path = db_path or paths.database_path()
+    if not path.exists():
+        folder = path.parent
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is None or not os.access(existing, os.W_OK):
+            return Check("database", Status.FAIL, f"cannot create {path}: {existing} is not "
+                         "writable", "Make the folder writable, or set POSTUREWATCH_HOME.")
+        if folder.exists():
+            with tempfile.NamedTemporaryFile(dir=folder):
+                pass
+        return Check("database", Status.OK, f"no database yet; it will be created at {path}")
+    with Store.open_readonly(path) as store:
+        version = store.schema_version()
+        size = store.size_bytes()
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    detail = f"{path} (schema {version}, {size / 1024:.0f} KiB)"
+    if not writable:
+        return Check("database", Status.FAIL, f"{detail} is read-only",
+                     "Give your user write access to the file and its folder.")
+    return Check("database", Status.OK, detail)
+
+
+def check_notifications(send: bool = False) -> Check:
+    from posturewatch.notify import NativeNotifier, PlyerNotifier, native_available
+
+    ok, why = native_available()
+    if ok:
+        notifier = NativeNotifier()
+        try:
+            caps = notifier.capabilities()
+            if caps is None:
+                return Check("notifications", Status.FAIL,
+                             "no notification server answers on this desktop session",
+                             _notification_fix())
+            buttons = "with buttons (Snooze, Done)" if "buttons" in caps else (
+                "without buttons (Snooze and Done are in the tray menu)")
+            detail = f"desktop-notifier ({why}): the server answers, {buttons}"
+            if send and not notifier.show("PostureWatch doctor", "Notifications work."):
+                return Check("notifications", Status.FAIL, f"{detail}, but the test "
+                             "notification was refused", _notification_fix())
+            return Check("notifications", Status.OK, detail + (
+                "; a test notification was sent" if send else ""))
+        finally:
+            notifier.close()
+    detail = f"plyer, without buttons ({why})"
+    if send:
+        if not PlyerNotifier().show("PostureWatch doctor", "Notifications work."):
+            return Check("notifications", Status.FAIL, f"{detail}: the test notification "
+                         "failed", _notification_fix())
+        detail += "; a test notification was sent (check that you saw it)"
+    return Check("notifications", Status.WARN, detail,
+                 "Install desktop-notifier (pip install desktop-notifier) for notification "
+                 "buttons and to know when notifications fail.")
+
+
+def _notification_fix() -> str:
+    if sys.platform.startswith("linux"):
+        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            return ("There is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set): "
+                    "start PostureWatch from your desktop session, not over ssh or cron.")
+        return ("Start a notification server (your desktop has one; on a bare window "
+                "manager install dunst or mako).")
+    if sys.platform == "win32":
+        return "Turn on notifications in Settings > System > Notifications."
+    return "Allow notifications for PostureWatch in System Settings > Notifications."
+
+
+def check_tray() -> Check:
+    from posturewatch.tray import TrayUnavailable, backend_name, display_problem, load_pystray
+
+    problem = display_problem()
+    if problem:
+        return Check("tray", Status.WARN, f"no tray: {problem}",
+                     "`posturewatch run` carries on without an icon (headless); run it from "
+                     "your desktop session to get the icon.")
+    try:
+        pystray = load_pystray()
+    except TrayUnavailable as exc:
+        return Check("tray", Status.FAIL, str(exc),
+                     "On Linux install PyGObject and GTK 3 (apt install gir1.2-gtk-3.0, "
+                     "pip install 'PyGObject<3.51').")
+    backend = backend_name(pystray)
+    has_menu = getattr(pystray.Icon, "HAS_MENU", True)
+    detail = f"pystray {backend} backend" + ("" if has_menu else " (no menu)")
+    if not has_menu:
+        return Check("tray", Status.WARN, detail,
+                     "This backend cannot show the menu: install PyGObject for the GTK one.")
+    if backend in ("gtk", "xorg"):
+        host = x11_tray_host()
+        if host is False:
+            return Check("tray", Status.WARN, f"{detail}; no system tray on this X display",
+                         "Add a tray (notification area) to your panel; PostureWatch shows "
+                         "its icon as soon as one appears and keeps monitoring meanwhile.")
+        if host:
+            detail += "; a system tray is running"
+    return Check("tray", Status.OK, detail)
+
+
+def x11_tray_host(screen: int = 0) -> bool | None:
+    """Whether an XEmbed system tray owns ``_NET_SYSTEM_TRAY_S<screen>``; None
+    when that cannot be asked (no python-xlib, Wayland)."""
+    try:
+        from Xlib import X, display
+    except ImportError:
+        return None
+    try:
+        d = display.Display()
+    except Exception:  # noqa: BLE001
+        return None
+    try:
+        owner = d.get_selection_owner(d.intern_atom(f"_NET_SYSTEM_TRAY_S{screen}"))
+        return owner != X.NONE and getattr(owner, "id", owner) != 0
+    finally:
+        d.close()
+
+
+def check_instance() -> Check:
+    from posturewatch.instance import running_pid
+
+    pid = running_pid(paths.lock_path())
+    if pid is None:
+        return Check("monitor", Status.INFO, "PostureWatch is not running now")
+    return Check("monitor", Status.INFO, f"PostureWatch is running (pid {pid})")
+
+
+def check_autostart() -> Check:
+    from posturewatch.autostart import for_platform
+
+    target = for_platform()
+    if target.enabled():
+        return Check("autostart", Status.INFO, f"starts at login ({target.where()})")
+    return Check("autostart", Status.INFO, "does not start at login",
+                 "`posturewatch autostart enable` starts it at every login.")
+
+
+def check_log() -> Check:
+    return Check("log", Status.INFO, f"the log is in {paths.log_dir()}")
+
+
+def run_checks(source: str | None = None, send: bool = False,
+               skip_model: bool = False) -> list[Check]:
+    """Every check, in the order they are printed."""
+    checks: list[tuple[str, Callable[[], Check]]] = [
+        ("settings", check_settings),
+        ("camera", lambda: check_camera(source)),
+    ]
+    if not skip_model:
+        checks.append(("pose model", check_model))
+    checks += [
+        ("database", check_database),
+        ("notifications", lambda: check_notifications(send)),
+        ("tray", check_tray),
+        ("monitor", check_instance),
+        ("autostart", check_autostart),
+        ("log", check_log),
+    ]
+    return [guarded(name, fn) for name, fn in checks]
+
+
+def format_checks(checks: list[Check]) -> str:
+    """The report: one line per check, its fix below, and a summary line."""
+    width = max(len(c.name) for c in checks)
+    lines = ["PostureWatch doctor"]
+    for check in checks:
+        lines.append(f"  {check.status.value:<4}  {check.name:<{width}}  {check.detail}")
+        if check.fix and check.status is not Status.OK:
+            lines.append(f"  {'':<4}  {'':<{width}}  fix: {check.fix}")
+    fails = sum(c.status is Status.FAIL for c in checks)
+    warns = sum(c.status is Status.WARN for c in checks)
+    oks = sum(c.status is Status.OK for c in checks)
+    if fails:
+        verdict = f"{fails} problem{'s' if fails != 1 else ''} to fix"
+    elif warns:
+        verdict = "PostureWatch can run; see the warnings"
+    else:
+        verdict = "everything PostureWatch needs works"
+    lines.append("")
+    lines.append(f"{oks} ok, {warns} warning{'s' if warns != 1 else ''}, "
+                 f"{fails} problem{'s' if fails != 1 else ''}: {verdict}.")
+    return "\n".join(lines)
+
+
+@click.command("doctor")
+@click.option("--source", default=None,
+              help="Check this camera index, video file or image folder instead of the "
+                   "configured camera.")
+@click.option("--notify", "send", is_flag=True, help="Also send a test notification.")
+def doctor_command(source: str | None, send: bool) -> None:
+    """Check camera, model, database, notifications and tray; say what to fix.
+
+    Exits 1 when something PostureWatch needs does not work.
+    """
+    logging.basicConfig(level=logging.ERROR)
+    checks = run_checks(source, send)
+    click.echo(format_checks(checks))
+    sys.exit(1 if any(c.status is Status.FAIL for c in checks) else 0)
