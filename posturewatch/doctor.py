@@ -129,7 +129,7 @@ def check_database(db_path: Path | None = None) -> Check:
                 pass
         return Check("database", Status.OK, f"no database yet; it will be created at {path}")
     with Store.open_readonly(path) as store:
-        version = store.schema_version()
+        version = store.schema_version
         size = store.size_bytes()
     writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
     detail = f"{path} (schema {version}, {size / 1024:.0f} KiB)"
