@@ -10,7 +10,7 @@ state                     shape                                   colour
 ``UPRIGHT``               filled disc with a tick                 green
 ``SLOUCHING``             warning triangle with "!"               orange
 ``BREAK_DUE``             rounded square with a clock face        vermilion
-``AWAY``                  dashed ring (an empty seat)             sky blue
+``AWAY``                  dashed ring (an empty seat)             blue    
 ``PAUSED``                filled disc with two bars               grey
 ``CAMERA``                camera body struck through              dark grey
 ========================  ======================================  ==========
@@ -49,7 +49,7 @@ class IconState(StrEnum):
 GREEN = (0, 158, 115, 255)
 ORANGE = (230, 159, 0, 255)
 VERMILION = (213, 94, 0, 255)
-SKY = (86, 180, 233, 255)
+BLUE = (0, 114, 178, 255)
 GREY = (128, 128, 128, 255)
 DARK = (64, 64, 64, 255)
 WHITE = (255, 255, 255, 255)
@@ -164,11 +164,11 @@ def _break_due(p: _Pen) -> None:
 
 
 def _away(p: _Pen) -> None:
-    p.ring(32, 32, 29, 10, HALO)
+    p.ring(32, 32, 30, 12, HALO)
     # A dashed ring: eight arcs with gaps, an empty seat.
     for k in range(8):
         start = k * 45 + 8
-        p.arc(32, 32, 27, start, start + 29, 7, SKY)
+        p.arc(32, 32, 27, start, start + 29, 9, BLUE)
 
 
 def _paused(p: _Pen) -> None:
@@ -203,7 +203,7 @@ DESCRIPTIONS = {
     IconState.UPRIGHT: "green disc with a tick",
     IconState.SLOUCHING: "orange warning triangle with an exclamation mark",
     IconState.BREAK_DUE: "vermilion rounded square with a clock face",
-    IconState.AWAY: "sky-blue dashed ring",
+    IconState.AWAY: "blue dashed ring",
     IconState.PAUSED: "grey disc with two pause bars",
     IconState.CAMERA: "dark grey camera struck through in vermilion",
 }
