@@ -56,7 +56,7 @@ POSTURE_BODIES = (
 STRETCH_TIPS = (
     "Tip: gentle movement is better for a stiff back than rest.",
     "Tip: a warm pack can ease a back that has ached for a few days.",
-    "Tip: slowly turn your head left and right five times to loosen your neck.",
+    "Tip: slowly turn your head left and right to loosen your neck.",
 )
 
 
