@@ -22,15 +22,33 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from posturewatch import messages, tray
+from posturewatch.app import (
+    Calibrate,
+    Done,
+    LogBreak,
+    LogWater,
+    Monitor,
+    Pause,
+    Snooze,
+)
+from posturewatch.camera import Grab
+from posturewatch.clock import SimulatedClock
+from posturewatch.config import KEYS, Settings, load
+from posturewatch.icons import IconState, draw_icon
+from posturewatch.model import CameraState, NudgeKind, Presence, State, Verdict
+from posturewatch.notify import RecordingNotifier
 from tests.desktop import (  # noqa: F401 - fixtures
     Desktop,
     Window,
@@ -41,7 +59,11 @@ from tests.desktop import (  # noqa: F401 - fixtures
     xserver,
 )
 
-pytestmark = [pytest.mark.desktop, pytest.mark.model]
+
+def desktop_test(fn):  # type: ignore[no-untyped-def]
+    """A test that runs the real program on the private desktop (and the model)."""
+    return pytest.mark.desktop(pytest.mark.model(fn))
+
 
 SPEED = 600  # simulated seconds per real second while waiting
 INTERVAL_S = 30  # simulated seconds between samples
@@ -239,6 +261,7 @@ def break_bodies() -> list[re.Pattern[str]]:
 
 
 # -- the tests -----------------------------------------------------------------------
+@desktop_test
 def test_icon_appears_and_break_nudge_has_buttons(desktop: Desktop, running: App) -> None:
     icon = wait_for(desktop.tray_icon, 30, "the tray icon in trayer")
     shown_after = time.monotonic() - running.started
@@ -268,6 +291,7 @@ def test_icon_appears_and_break_nudge_has_buttons(desktop: Desktop, running: App
     assert acted[0]["detail"] == {"action": "snooze", "kind": "break", "minutes": 10.0}
 
 
+@desktop_test
 def test_menu_water_pause_settings_quit(desktop: Desktop, running: App, tmp_path: Path) -> None:
     wait_for(lambda: running.events("nudge_shown"), 30, "the first nudge")
 
@@ -328,6 +352,7 @@ def test_menu_water_pause_settings_quit(desktop: Desktop, running: App, tmp_path
     print(f"Quit exited in {quit_s:.2f} s")
 
 
+@desktop_test
 def test_calibrate_from_the_tray(desktop: Desktop, running: App) -> None:
     wait_for(desktop.tray_icon, 30, "the tray icon")
     click_menu_item(desktop, tray.CALIBRATE_MENU_LABEL)
@@ -346,6 +371,7 @@ def test_calibrate_from_the_tray(desktop: Desktop, running: App) -> None:
     assert running.proc.wait(10) == 0, running.output()
 
 
+@desktop_test
 def test_second_instance_exits_with_a_message(desktop: Desktop, running: App,
                                               tmp_path: Path, upright_video: Path) -> None:
     wait_for(desktop.tray_icon, 30, "the first instance's icon")
@@ -359,6 +385,7 @@ def test_second_instance_exits_with_a_message(desktop: Desktop, running: App,
     assert running.proc.poll() is None  # the first one carries on
 
 
+@desktop_test
 def test_no_display_carries_on_headless(desktop: Desktop, tmp_path: Path,
                                         upright_video: Path) -> None:
     env = {k: v for k, v in desktop.env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
@@ -376,6 +403,7 @@ def test_no_display_carries_on_headless(desktop: Desktop, tmp_path: Path,
     assert code == 0, app.output()
 
 
+@desktop_test
 def test_no_tray_host_keeps_monitoring_until_one_starts(
         bare_desktop: Desktop, tmp_path: Path, upright_video: Path) -> None:
     app = start_app(bare_desktop, tmp_path, upright_video)
@@ -393,3 +421,284 @@ def test_no_tray_host_keeps_monitoring_until_one_starts(
         app.proc.send_signal(signal.SIGTERM)
         code = app.proc.wait(20)
     assert code == 0, app.output()
+
+
+# -- the tray logic on a fake pystray backend (no display needed) -------------------------
+class FakeMenu:
+    SEPARATOR = object()
+
+    def __init__(self, *items: object) -> None:
+        self.items = items
+
+
+class FakeItem:
+    def __init__(self, text: object, action: object = None, checked: object = None,
+                 radio: bool = False, default: bool = False, visible: object = True,
+                 enabled: object = True) -> None:
+        self.text, self.action, self.default = text, action, default
+        self._visible, self._enabled = visible, enabled
+
+    def _value(self, value: object) -> object:
+        return value(self) if callable(value) else value
+
+    @property
+    def label(self) -> str:
+        return str(self._value(self.text))
+
+    @property
+    def visible(self) -> bool:
+        return bool(self._value(self._visible))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._value(self._enabled))
+
+    @property
+    def submenu(self) -> FakeMenu | None:
+        return self.action if isinstance(self.action, FakeMenu) else None
+
+    def click(self) -> None:
+        assert callable(self.action) and self.enabled, self.label
+        self.action(None, self)
+
+
+class FakeIcon:
+    HAS_MENU = True
+
+    def __init__(self, name: str, icon: object, title: str, menu: FakeMenu) -> None:
+        self.name, self.menu, self.visible = name, menu, False
+        self.icons = [icon]
+        self.titles = [title]
+        self.menu_updates = 0
+        self.stopped = threading.Event()
+
+    @property
+    def icon(self) -> object:
+        return self.icons[-1]
+
+    @icon.setter
+    def icon(self, value: object) -> None:
+        self.icons.append(value)
+
+    @property
+    def title(self) -> str:
+        return self.titles[-1]
+
+    @title.setter
+    def title(self, value: str) -> None:
+        self.titles.append(value)
+
+    def update_menu(self) -> None:
+        self.menu_updates += 1
+
+    def run(self, setup: Callable[[FakeIcon], None]) -> None:
+        setup(self)
+        assert self.stopped.wait(30), "the icon was never stopped"
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+FakeIcon.__module__ = "pystray._fake"
+FAKE_PYSTRAY = types.SimpleNamespace(Icon=FakeIcon, Menu=FakeMenu, MenuItem=FakeItem)
+
+
+def visible_items(menu: FakeMenu) -> list[FakeItem]:
+    return [i for i in menu.items if isinstance(i, FakeItem) and i.visible]
+
+
+def item(menu: FakeMenu, label: str) -> FakeItem:
+    return next(i for i in visible_items(menu) if i.label.startswith(label))
+
+
+class EndedSource:
+    """A frame source that has no frames: the loop ends at its first tick."""
+
+    def grab(self) -> Grab:
+        return Grab(None, CameraState.ENDED, "end")
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def tray_app(tmp_path: Path) -> Iterator[tuple[tray.TrayApp, Monitor, RecordingNotifier]]:
+    from posturewatch.store import Store
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[enforced]\nsit_limit_min = 45\n", encoding="utf-8")
+    resolved = load(tmp_path / "config.toml", policy, {})
+    notifier = RecordingNotifier()
+    with Store(tmp_path / "pw.db") as store:
+        monitor = Monitor(resolved.settings, EndedSource(), None, store,  # type: ignore[arg-type]
+                          notifier, SimulatedClock(NOW), tz=UTC)
+        opened: list[Path] = []
+        app = tray.TrayApp(monitor, resolved, FAKE_PYSTRAY, opener=lambda p: opened.append(p)
+                           or True)
+        app.opened = opened  # type: ignore[attr-defined]
+        yield app, monitor, notifier
+
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_menu_layout_and_locked_settings(tray_app: tuple[tray.TrayApp, Monitor,
+                                                         RecordingNotifier]) -> None:
+    app, _monitor, _notifier = tray_app
+    menu = app.icon.menu
+    labels = [i.label for i in visible_items(menu)]
+    assert labels == [
+        "Starting\u2026", "Pause", "Resume", "I took a break", "I drank water",
+        "Snooze reminder 10 min", "Reminder done", "Calibrate posture (not done yet)",
+        "Open weekly report", "Settings", "About PostureWatch", "Quit",
+    ]
+    assert visible_items(menu)[0].default
+    assert not item(menu, "Resume").enabled
+    assert not item(menu, "Snooze reminder").enabled  # no nudge yet
+    pause = item(menu, "Pause").submenu
+    assert pause is not None
+    assert [i.label for i in visible_items(pause)] == MENU_ROWS_PAUSE
+    settings = item(menu, "Settings").submenu
+    assert settings is not None
+    rows = [(i.label, i.enabled) for i in visible_items(settings)]
+    assert rows == [("Open settings file", True), ("Locked by your organisation:", False),
+                    ("[locked] sit_limit_min = 45.0", False)]
+
+
+MENU_ROWS_PAUSE = PAUSE_ROWS
+
+
+def test_menu_clicks_become_commands(tray_app: tuple[tray.TrayApp, Monitor,
+                                                     RecordingNotifier]) -> None:
+    app, monitor, _notifier = tray_app
+    menu = app.icon.menu
+    item(menu, "I drank water").click()
+    item(menu, "I took a break").click()
+    pause = item(menu, "Pause").submenu
+    assert pause is not None
+    item(pause, "For 30 minutes").click()
+    item(pause, "For 1 hour").click()
+    item(menu, "Calibrate posture").click()
+    got = [monitor.commands.get_nowait() for _ in range(5)]
+    assert got == [LogWater(), LogBreak(), Pause(minutes=30), Pause(minutes=60), Calibrate()]
+    item(menu, "Quit").click()
+    assert monitor.stop.is_set() and app.icon.stopped.is_set()
+
+
+def test_pause_until_tomorrow_uses_the_loops_time(tray_app: tuple[tray.TrayApp, Monitor,
+                                                                  RecordingNotifier]) -> None:
+    app, monitor, _notifier = tray_app
+    pause = item(app.icon.menu, "Pause").submenu
+    assert pause is not None
+    item(pause, "Until tomorrow").click()
+    monitor.drain_commands(NOW)
+    state = monitor.tracker.state(NOW)
+    assert state.paused_until == datetime(2026, 3, 3, 0, 0, tzinfo=UTC)  # work_hours 00:00-24:00
+    app.on_state(state)
+    assert visible_items(app.icon.menu)[0].label == "Paused until tomorrow 00:00"
+    assert item(app.icon.menu, "Resume").enabled
+    assert app.icon.titles[-1] == "PostureWatch: Paused until tomorrow 00:00"
+
+
+def test_tomorrow_start_follows_work_hours() -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    monitor = types.SimpleNamespace(settings=Settings(work_hours="08:30-17:00"), tz=berlin)
+    # 23:30 local on Saturday 28 March 2026; the clocks go forward that night.
+    now = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
+    start = tray.tomorrow_start(now, monitor)  # type: ignore[arg-type]
+    assert start.astimezone(berlin) == datetime(2026, 3, 29, 8, 30, tzinfo=berlin)
+    assert start == datetime(2026, 3, 29, 6, 30, tzinfo=UTC)
+
+
+def test_icon_and_tooltip_follow_the_state(tray_app: tuple[tray.TrayApp, Monitor,
+                                                           RecordingNotifier]) -> None:
+    app, _monitor, _notifier = tray_app
+    upright = State(at=NOW, presence=Presence.PRESENT, verdict=Verdict.UPRIGHT, sitting_s=60.0,
+                    slouched_s=0.0, camera=CameraState.OK, paused_until=None, break_due=False,
+                    next_nudge_kind=None, next_nudge_at=None)
+    app.on_state(upright)
+    app.on_state(replace(upright, sitting_s=61.0))  # same minute: nothing to redraw
+    assert len(app.icon.icons) == 2
+    assert app.icon.titles[-1] == "PostureWatch: Upright (not calibrated), sitting for 1 minute"
+    updates = app.icon.menu_updates
+    app.on_state(replace(upright, sitting_s=120.0))
+    assert len(app.icon.icons) == 2 and app.icon.menu_updates == updates + 1
+    app.on_state(replace(upright, verdict=Verdict.SLOUCHED, sitting_s=120.0))
+    assert len(app.icon.icons) == 3
+    assert np.asarray(app.icon.icon).tobytes() == np.asarray(
+        draw_icon(IconState.SLOUCHING, tray.ICON_SIZE)).tobytes()
+
+
+def test_reminders_in_the_menu_without_buttons(tray_app: tuple[tray.TrayApp, Monitor,
+                                                               RecordingNotifier]) -> None:
+    app, monitor, _notifier = tray_app
+    app.on_message(messages.Message("Drink some water", "Now."), "water")
+    item(app.icon.menu, "Snooze reminder").click()
+    item(app.icon.menu, "Reminder done").click()
+    assert monitor.commands.get_nowait() == Snooze(10.0)
+    assert monitor.commands.get_nowait() == Done(NudgeKind.WATER)
+    assert not item(app.icon.menu, "Reminder done").enabled
+
+
+def test_open_settings_creates_a_commented_template(
+        tray_app: tuple[tray.TrayApp, Monitor, RecordingNotifier], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTUREWATCH_HOME", str(tmp_path / "home"))
+    app, _monitor, _notifier = tray_app
+    settings = item(app.icon.menu, "Settings").submenu
+    assert settings is not None
+    item(settings, "Open settings file").click()
+    path = tmp_path / "home" / "config" / "config.toml"
+    assert app.opened == [path]  # type: ignore[attr-defined]
+    text = path.read_text(encoding="utf-8")
+    assert all(f"# {key} = " in text for key in KEYS)
+    resolved = load(path, None, {})
+    assert not resolved.problems and resolved.settings == Settings()
+
+
+def test_run_ends_with_the_source_and_offers_calibration(
+        tray_app: tuple[tray.TrayApp, Monitor, RecordingNotifier]) -> None:
+    app, monitor, notifier = tray_app
+    assert app.run() == 0
+    assert app.icon.visible and app.icon.stopped.is_set()
+    assert notifier.shown[0] == (messages.CALIBRATION_OFFER.title,
+                                 messages.CALIBRATION_OFFER.body)
+    assert app.worker is not None and not app.worker.is_alive()
+    assert app.shown_after_s is not None
+
+
+def test_about_and_details_notifications(tray_app: tuple[tray.TrayApp, Monitor,
+                                                         RecordingNotifier]) -> None:
+    app, monitor, notifier = tray_app
+    item(app.icon.menu, "About PostureWatch").click()
+    visible_items(app.icon.menu)[0].click()  # the status line
+    monitor.drain_commands(NOW)
+    titles = [title for title, _body in notifier.shown]
+    assert titles[0].startswith("PostureWatch 0.") and titles[1] == "PostureWatch"
+    assert "no picture is ever stored or sent" in notifier.shown[0][1]
+
+
+def test_open_weekly_report(tray_app: tuple[tray.TrayApp, Monitor, RecordingNotifier],
+                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTUREWATCH_HOME", str(tmp_path / "home"))
+    app, monitor, notifier = tray_app
+    item(app.icon.menu, "Open weekly report").click()
+    monitor.drain_commands(NOW)
+    opened = app.opened  # type: ignore[attr-defined]
+    if notifier.shown:  # the report module is not there yet
+        assert notifier.shown == [(messages.REPORT_NOT_READY.title,
+                                   messages.REPORT_NOT_READY.body)]
+        assert opened == []
+    else:
+        assert opened == [tmp_path / "home" / "data" / "reports" / "posturewatch-2026-W10.html"]
+        assert opened[0].read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+
+
+def test_no_display_means_no_tray() -> None:
+    assert tray.display_problem({}, "linux") == (
+        "no display: neither DISPLAY nor WAYLAND_DISPLAY is set")
+    assert tray.display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert tray.display_problem({"DISPLAY": ":0"}, "linux") is None
+    assert tray.display_problem({}, "win32") is None
