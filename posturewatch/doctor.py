@@ -142,6 +142,10 @@ def check_database(db_path: Path | None = None) -> Check:
 def check_notifications(send: bool = False) -> Check:
     from posturewatch.notify import NativeNotifier, PlyerNotifier, native_available
 
+    linux = sys.platform.startswith("linux")
+    if linux and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return Check("notifications", Status.FAIL, "no D-Bus session bus, so no notifications",
+                     _notification_fix())
     ok, why = native_available()
     if ok:
         notifier = NativeNotifier()
@@ -162,6 +166,14 @@ def check_notifications(send: bool = False) -> Check:
         finally:
             notifier.close()
     detail = f"plyer, without buttons ({why})"
+    if linux:
+        server = linux_notification_server()
+        if server is False:
+            return Check("notifications", Status.FAIL,
+                         "no notification server answers on this desktop session",
+                         _notification_fix())
+        if server:
+            detail += f"; the server is {server}"
     if send:
         if not PlyerNotifier().show("PostureWatch doctor", "Notifications work."):
             return Check("notifications", Status.FAIL, f"{detail}: the test notification "
@@ -170,6 +182,25 @@ def check_notifications(send: bool = False) -> Check:
     return Check("notifications", Status.WARN, detail,
                  "Install desktop-notifier (pip install desktop-notifier) for notification "
                  "buttons and to know when notifications fail.")
+
+
+def linux_notification_server() -> str | bool | None:
+    """The name of the notification server on the session bus, False when none
+    answers, None when that cannot be asked (no PyGObject)."""
+    try:
+        from gi.repository import Gio, GLib
+    except Exception:  # noqa: BLE001
+        return None
+    try:
+        bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        reply = bus.call_sync(
+            "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications", "GetServerInformation", None,
+            GLib.VariantType.new("(ssss)"), Gio.DBusCallFlags.NONE, 3000, None)
+    except GLib.Error:
+        return False
+    name, vendor, version, _spec = reply.unpack()
+    return f"{name} {version} ({vendor})"
 
 
 def _notification_fix() -> str:

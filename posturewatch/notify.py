@@ -12,7 +12,8 @@ Two real implementations, chosen by :func:`make_notifier`:
 - ``PlyerNotifier`` (``plyer``): the fallback when desktop-notifier is not
   installed, or cannot work here (macOS outside an app bundle). No buttons:
   the tray menu carries "Snooze" and "Done" instead. On Linux without
-  dbus-python plyer runs ``notify-send`` and cannot tell whether it worked.
+  dbus-python plyer would run ``notify-send`` and ignore its exit status, so
+  there we run ``notify-send`` ourselves and check it.
 
 Why desktop-notifier first: plyer has no way to receive a button press (its
 D-Bus path sends actions but never listens for ``ActionInvoked``), its
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Coroutine, Sequence
@@ -143,6 +145,8 @@ class PlyerNotifier:
         return self._log.failed
 
     def show(self, title: str, body: str, buttons: Sequence[Button] = ()) -> bool:
+        if _use_notify_send():
+            return self._notify_send(title, body)
         try:
             from plyer import notification
 
@@ -153,8 +157,32 @@ class PlyerNotifier:
             return self._log.failure(f"{type(exc).__name__}: {exc}")
         return self._log.success()
 
+    def _notify_send(self, title: str, body: str) -> bool:
+        """What plyer does on Linux without dbus-python, but checking the exit
+        status (plyer ignores it, so a missing server would go unnoticed)."""
+        command = ["notify-send", "-a", self.app_name, "-t", str(self.timeout_s * 1000),
+                   "--", title, body]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True,
+                                    timeout=SEND_TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return self._log.failure(f"notify-send: {exc}")
+        if result.returncode != 0:
+            reason = result.stderr.strip().splitlines()[-1:] or [f"exit {result.returncode}"]
+            return self._log.failure(f"notify-send: {reason[0]}")
+        return self._log.success()
+
     def close(self) -> None:
         pass
+
+
+def _use_notify_send() -> bool:
+    """Linux without dbus-python: plyer would run notify-send (unchecked)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import importlib.util
+
+    return importlib.util.find_spec("dbus") is None
 
 
 def native_available() -> tuple[bool, str]:

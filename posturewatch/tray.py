@@ -427,6 +427,7 @@ class TrayApp:
     def _setup(self, icon: Any) -> None:
         """pystray calls this on a thread of its own once the icon exists."""
         icon.visible = True
+        icon.title = self._text  # pystray applies a title only when it is set
         self.shown_after_s = time.monotonic() - self.started
         log.info("tray icon (%s backend) shown %.2f s after start", self.backend,
                  self.shown_after_s)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from posturewatch.doctor import Check, Status, format_checks, guarded
+from posturewatch.notify import native_available
 from tests.desktop import Desktop, bare_desktop, desktop, xserver  # noqa: F401
 
 
@@ -101,14 +102,19 @@ def test_doctor_on_a_full_desktop(desktop: Desktop, tmp_path: Path,
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     notifications = line(out, "notifications")
-    assert notifications.split()[0] == "ok"
-    assert "with buttons" in notifications and "a test notification was sent" in notifications
+    assert "a test notification was sent" in notifications
+    if native_available()[0]:
+        assert notifications.split()[0] == "ok" and "with buttons" in notifications
+    else:  # plyer alone cannot tell whether it worked, nor show buttons
+        assert notifications.split()[0] == "warn"
+        assert "install desktop-notifier" in notifications.lower()
     tray = line(out, "tray")
     assert tray.split()[0] == "ok"
     assert "pystray gtk backend; a system tray is running" in tray
     sent = [n for n in desktop.notifications() if n.title == "PostureWatch doctor"]
     assert sent and sent[0].body == "Notifications work."
-    assert "everything PostureWatch needs works" in out
+    assert ("everything PostureWatch needs works" if native_available()[0]
+            else "PostureWatch can run; see the warnings") in out
 
 
 @pytest.mark.desktop

@@ -48,7 +48,7 @@ from posturewatch.clock import SimulatedClock
 from posturewatch.config import KEYS, Settings, load
 from posturewatch.icons import IconState, draw_icon
 from posturewatch.model import CameraState, NudgeKind, Presence, State, Verdict
-from posturewatch.notify import RecordingNotifier
+from posturewatch.notify import RecordingNotifier, native_available
 from tests.desktop import (  # noqa: F401 - fixtures
     Desktop,
     Window,
@@ -80,14 +80,18 @@ POLICY = """\
 posture_sensitivity = 1.0
 """
 
-# The top-level menu's text rows, top to bottom, with a notification server
-# that shows buttons (so Snooze and Done are on the notifications, not here).
+# Notification buttons need desktop-notifier; with plyer alone (no buttons)
+# Snooze and Done move into the tray menu.
+HAS_BUTTONS = native_available()[0]
+
+# The top-level menu's text rows, top to bottom.
 MENU_ROWS = [
     "status",
     tray.PAUSE_LABEL,
     tray.RESUME_LABEL,
     tray.BREAK_LABEL,
     tray.WATER_LABEL,
+    *([] if HAS_BUTTONS else [tray.SNOOZE_MENU_LABEL, tray.DONE_MENU_LABEL]),
     tray.CALIBRATE_MENU_LABEL,
     tray.REPORT_LABEL,
     tray.SETTINGS_LABEL,
@@ -263,9 +267,10 @@ def break_bodies() -> list[re.Pattern[str]]:
 # -- the tests -----------------------------------------------------------------------
 @desktop_test
 def test_icon_appears_and_break_nudge_has_buttons(desktop: Desktop, running: App) -> None:
-    icon = wait_for(desktop.tray_icon, 30, "the tray icon in trayer")
+    wait_for(desktop.tray_icon, 30, "the tray icon in trayer")
     shown_after = time.monotonic() - running.started
-    assert icon.name.startswith("PostureWatch: ")
+    # The icon's window carries its title (the tooltip text).
+    wait_for(lambda: desktop.tray_icon("PostureWatch: "), 10, "the icon's title")
     nudge = wait_for(
         lambda: [n for n in desktop.notifications() if n.title == "Time to stand up"],
         30, "a break nudge on the bus")[0]
@@ -273,11 +278,14 @@ def test_icon_appears_and_break_nudge_has_buttons(desktop: Desktop, running: App
     assert any(p.match(nudge.body) for p in break_bodies()), nudge.body
     minutes = int(re.search(r"(\d+) minute", nudge.body).group(1))  # type: ignore[union-attr]
     assert minutes >= 5  # sit_limit_min
-    assert nudge.actions == (messages.SNOOZE_LABEL, messages.DONE_LABEL)
+    if HAS_BUTTONS:
+        assert nudge.actions == (messages.SNOOZE_LABEL, messages.DONE_LABEL)
+    else:
+        assert nudge.actions == ()
     # The first run has no baseline: it offered calibration (with a button).
     offer = [n for n in desktop.notifications() if n.title == messages.CALIBRATION_OFFER.title]
     assert offer and offer[0].body == messages.CALIBRATION_OFFER.body
-    assert offer[0].actions == (messages.CALIBRATE_LABEL,)
+    assert offer[0].actions == ((messages.CALIBRATE_LABEL,) if HAS_BUTTONS else ())
     # Every nudge shown is stored.
     shown = wait_for(lambda: running.events("nudge_shown"), 10, "a nudge_shown event")
     assert shown[0]["detail"]["kind"] == "break"
@@ -286,6 +294,8 @@ def test_icon_appears_and_break_nudge_has_buttons(desktop: Desktop, running: App
     print(f"icon shown {shown_after:.2f} s after start")
 
     # "Snooze 10 min" on the notification, pressed in dunst's own menu.
+    if not HAS_BUTTONS:
+        pytest.skip("notification buttons need desktop-notifier (the rest passed)")
     desktop.press_notification_button(messages.SNOOZE_LABEL)
     acted = wait_for(lambda: running.events("nudge_acted"), 20, "a nudge_acted event")
     assert acted[0]["detail"] == {"action": "snooze", "kind": "break", "minutes": 10.0}
@@ -413,7 +423,7 @@ def test_no_tray_host_keeps_monitoring_until_one_starts(
         # No notification server either: nudges are still stored, marked undelivered.
         shown = wait_for(lambda: app.events("nudge_shown"), 60, "a nudge without a server")
         assert shown[0]["detail"]["delivered"] is False
-        assert app.output().count("notifications are not working") == 1, app.output()
+        assert app.output().count(" are not working") == 1, app.output()
         # A tray that starts later gets the icon.
         bare_desktop.start_tray()
         wait_for(bare_desktop.tray_icon, 30, "the icon in the late tray")
