@@ -10,7 +10,7 @@ state                     shape                                   colour
 ``UPRIGHT``               filled disc with a tick                 green
 ``SLOUCHING``             warning triangle with "!"               orange
 ``BREAK_DUE``             rounded square with a clock face        vermilion
-``AWAY``                  dashed ring (an empty seat)             blue    
+``AWAY``                  dashed ring (an empty seat)             blue
 ``PAUSED``                filled disc with two bars               grey
 ``CAMERA``                camera body struck through              dark grey
 ========================  ======================================  ==========
