@@ -412,6 +412,7 @@ class TrayApp:
             self.icon.run(setup=self._setup)
         except Exception as exc:
             if self.worker is None:  # the backend failed before the icon existed
+                self._detach()
                 raise TrayUnavailable(f"the {self.backend} tray did not start: {exc}") from exc
             # pystray's GTK backend closes its own notification on the way out
             # and fails when there is no notification server: harmless.
@@ -423,6 +424,14 @@ class TrayApp:
                 if self.worker.is_alive():
                     log.error("the sampling thread did not stop within %.0f s", JOIN_TIMEOUT_S)
         return self.exit_code
+
+    def _detach(self) -> None:
+        """Stop listening to the monitor (it carries on headless without us)."""
+        for listeners, fn in ((self.monitor.listeners, self.on_state),
+                              (self.monitor.tick_listeners, self.on_state),
+                              (self.monitor.message_listeners, self.on_message)):
+            if fn in listeners:
+                listeners.remove(fn)
 
     def _setup(self, icon: Any) -> None:
         """pystray calls this on a thread of its own once the icon exists."""

@@ -712,3 +712,40 @@ def test_no_display_means_no_tray() -> None:
     assert tray.display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
     assert tray.display_problem({"DISPLAY": ":0"}, "linux") is None
     assert tray.display_problem({}, "win32") is None
+
+
+class BrokenIcon(FakeIcon):
+    """A backend that fails before showing anything (e.g. no session bus)."""
+
+    def run(self, setup: Callable[[FakeIcon], None]) -> None:
+        raise RuntimeError("cannot reach the session bus")
+
+
+class MessyIcon(FakeIcon):
+    """A backend whose cleanup fails after a normal run (pystray GTK without a
+    notification server)."""
+
+    def run(self, setup: Callable[[FakeIcon], None]) -> None:
+        super().run(setup)
+        raise RuntimeError("ServiceUnknown: org.freedesktop.Notifications")
+
+
+@pytest.mark.parametrize("icon_class", [BrokenIcon, MessyIcon])
+def test_backend_failures(tmp_path: Path, icon_class: type[FakeIcon]) -> None:
+    from posturewatch.store import Store
+
+    backend = types.SimpleNamespace(Icon=icon_class, Menu=FakeMenu, MenuItem=FakeItem)
+    icon_class.__module__ = "pystray._fake"
+    with Store(tmp_path / "pw.db") as store:
+        monitor = Monitor(Settings(), EndedSource(), None, store,  # type: ignore[arg-type]
+                          RecordingNotifier(), SimulatedClock(NOW), tz=UTC)
+        app = tray.TrayApp(monitor, load(None, None, {}), backend)
+        if icon_class is BrokenIcon:
+            with pytest.raises(tray.TrayUnavailable, match="did not start"):
+                app.run()
+            # The monitor carries on headless, without a dead tray listening.
+            assert monitor.listeners == monitor.tick_listeners == []
+            assert monitor.message_listeners == []
+        else:
+            assert app.run() == 0
+            assert app.worker is not None and not app.worker.is_alive()
