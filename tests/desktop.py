@@ -12,8 +12,8 @@ What it starts, each on its own and each stopped by its process id:
 - ``dbus-monitor`` capturing every ``Notify`` call, parsed into
   :class:`Notification` values.
 
-Fixtures (``pytest_plugins = ["tests.desktop"]`` is not needed: import them
-into the test module): ``xserver`` (one per module), ``desktop`` (bus, dunst,
+Fixtures (``from desktop import desktop, xserver``: pytest puts the tests
+folder on ``sys.path``): ``xserver`` (one per module), ``desktop`` (bus, dunst,
 trayer, capture: per test), ``bare_desktop`` (display and bus only). A missing
 binary skips the test and names the Debian package to install. Nothing here
 sleeps to wait for the program's time: :func:`wait_for` polls a condition

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from desktop import Desktop, bare_desktop, desktop, xserver  # noqa: F401
 
 from posturewatch.doctor import Check, Status, format_checks, guarded
 from posturewatch.notify import native_available
-from tests.desktop import Desktop, bare_desktop, desktop, xserver  # noqa: F401
 
 
 def base_env(tmp_path: Path, desktop_env: dict[str, str] | None = None) -> dict[str, str]:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from desktop import Desktop, bare_desktop, desktop, wait_for, xserver  # noqa: F401
 
 from posturewatch import messages
 from posturewatch.app import Done, Monitor, Snooze
@@ -31,7 +32,6 @@ from posturewatch.notify import (
     native_available,
     supports_buttons,
 )
-from tests.desktop import Desktop, bare_desktop, desktop, wait_for, xserver  # noqa: F401
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 needs_native = pytest.mark.skipif(not native_available()[0],

@@ -32,6 +32,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from desktop import (  # noqa: F401 - fixtures
+    Desktop,
+    Window,
+    bare_desktop,
+    desktop,
+    menu_rows,
+    wait_for,
+    xserver,
+)
 
 from posturewatch import messages, tray
 from posturewatch.app import (
@@ -49,15 +58,6 @@ from posturewatch.config import KEYS, Settings, load
 from posturewatch.icons import IconState, draw_icon
 from posturewatch.model import CameraState, NudgeKind, Presence, State, Verdict
 from posturewatch.notify import RecordingNotifier, native_available
-from tests.desktop import (  # noqa: F401 - fixtures
-    Desktop,
-    Window,
-    bare_desktop,
-    desktop,
-    menu_rows,
-    wait_for,
-    xserver,
-)
 
 
 def desktop_test(fn):  # type: ignore[no-untyped-def]
