@@ -66,8 +66,8 @@ def nudge_message(kind: NudgeKind, sitting_s: float, repeat: int, variant: int) 
     if kind is NudgeKind.BREAK:
         bodies = BREAK_REPEAT_BODIES if repeat else BREAK_BODIES
         body = bodies[variant % len(bodies)].format(sat=sat, Sat=sat[:1].upper() + sat[1:])
-        if variant % 3 == 2:
-            body += " " + STRETCH_TIPS[variant % len(STRETCH_TIPS)]
+        if variant % 3 == 2:  # every third break nudge carries a tip, each tip in turn
+            body += " " + STRETCH_TIPS[(variant // 3) % len(STRETCH_TIPS)]
         return Message("Time to stand up", body)
     if kind is NudgeKind.WATER:
         return Message("Drink some water", WATER_BODIES[variant % len(WATER_BODIES)])

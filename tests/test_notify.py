@@ -240,6 +240,13 @@ def test_break_nudges_name_the_minutes_and_vary() -> None:
     assert repeat.body.startswith("Still sitting: 1 hour 15 minutes now.")
 
 
+def test_every_stretch_tip_gets_its_turn() -> None:
+    bodies = [nudge_message(NudgeKind.BREAK, 1800, 0, v).body for v in range(12)]
+    for tip in messages.STRETCH_TIPS:
+        assert any(body.endswith(tip) for body in bodies), tip
+    assert sum("Tip:" in body for body in bodies) == 4  # one break nudge in three
+
+
 def test_water_and_posture_nudges_vary() -> None:
     water = {nudge_message(NudgeKind.WATER, 0, 0, v) for v in range(3)}
     posture = {nudge_message(NudgeKind.POSTURE, 0, 0, v) for v in range(3)}
