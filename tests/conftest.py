@@ -33,6 +33,17 @@ FRAME_HEIGHT = 480
 FRAME_WIDTH = 640
 
 
+@pytest.fixture(autouse=True)
+def _own_home_and_no_policy(tmp_path_factory: pytest.TempPathFactory,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own user folders and no IT policy, unless it sets
+    them itself: tests never touch the real user's files, and a policy
+    installed on the machine (by a .deb test) cannot change their settings."""
+    home = tmp_path_factory.mktemp("pw-home")
+    monkeypatch.setenv("POSTUREWATCH_HOME", str(home))
+    monkeypatch.setenv("POSTUREWATCH_POLICY", str(home / "no-policy.toml"))
+
+
 @pytest.fixture(scope="session")
 def _astronaut_bgr_session() -> np.ndarray:
     import cv2
