@@ -86,10 +86,6 @@ CALIBRATION_OFFER = Message(
     "Sit upright and comfortable, then choose \u201cCalibrate posture\u201d in the tray menu."
     " PostureWatch then measures against your own posture, not an average one.",
 )
-REPORT_NOT_READY = Message(
-    "Weekly report not yet available",
-    "This version of PostureWatch cannot write the weekly report yet.",
-)
 NO_CAMERA = Message(
     "PostureWatch cannot see the camera",
     "Check that a webcam is connected and that no other app is using it."

@@ -54,13 +54,6 @@ def open_in_browser(path: Path) -> bool:
         return False
 
 
-def open_current_week(db_path: Path, settings: Settings | None) -> Path:
-    """The tray's "Open weekly report": this week so far, as HTML, in the browser."""
-    path, _text = write_report(db_path, None, False, "html", None, settings)
-    open_in_browser(path)
-    return path
-
-
 @click.command("report")
 @click.option("--week", default=None, metavar="YYYY-Www", help="An ISO week, e.g. 2026-W47.")
 @click.option("--last", is_flag=True, help="Last week (default: this week so far).")

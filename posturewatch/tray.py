@@ -60,7 +60,6 @@ from posturewatch.icons import IconState, draw_icon, icon_state
 from posturewatch.messages import (
     CALIBRATE_LABEL,
     CALIBRATION_OFFER,
-    REPORT_NOT_READY,
     SNOOZE_MINUTES,
     Message,
     format_minutes,
@@ -338,22 +337,15 @@ class TrayApp:
         )
 
     def _open_report(self, monitor: Monitor, now: datetime) -> None:
-        try:
-            from posturewatch.report import week_of
-            from posturewatch.report_render import render_report, report_filename
-        except ImportError:
-            monitor.tell(REPORT_NOT_READY.title, REPORT_NOT_READY.body)
-            return
+        """This week so far as an HTML page, opened in the browser (sampling thread)."""
+        from posturewatch.report_cli import write_report
+
         db_path = getattr(monitor.store, "path", None) or paths.database_path()
         flush = getattr(monitor.store, "flush", None)
         if flush is not None:
             flush()
-        week = week_of(now, monitor.tz)
-        html = render_report(Path(db_path), fmt="html", tz=monitor.tz, now=now,
-                             settings=monitor.settings)
-        target = paths.data_dir() / "reports" / report_filename(week, "html")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
+        target, _html = write_report(Path(db_path), None, False, "html", None,
+                                     monitor.settings, now=now, tz=monitor.tz)
         if not self.opener(target):
             monitor.tell("Weekly report", f"Saved as {target}")
 

@@ -701,13 +701,9 @@ def test_open_weekly_report(tray_app: tuple[tray.TrayApp, Monitor, RecordingNoti
     item(app.icon.menu, "Open weekly report").click()
     monitor.drain_commands(NOW)
     opened = app.opened  # type: ignore[attr-defined]
-    if notifier.shown:  # the report module is not there yet
-        assert notifier.shown == [(messages.REPORT_NOT_READY.title,
-                                   messages.REPORT_NOT_READY.body)]
-        assert opened == []
-    else:
-        assert opened == [tmp_path / "home" / "data" / "reports" / "posturewatch-2026-W10.html"]
-        assert opened[0].read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert notifier.shown == []
+    assert opened == [tmp_path / "home" / "data" / "reports" / "posturewatch-2026-W10.html"]
+    assert opened[0].read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
 
 
 def test_no_display_means_no_tray() -> None:
