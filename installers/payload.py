@@ -32,6 +32,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from installers.tools import BuildError, log, run, tree_size
 
@@ -205,7 +206,7 @@ def pins_from_report(report: dict, environment: dict[str, str]) -> tuple[list[Pi
         if name == "posturewatch":
             continue
         item = items[name]
-        filename = item["download_info"]["url"].rsplit("/", 1)[-1].split("#")[0]
+        filename = unquote(item["download_info"]["url"].rsplit("/", 1)[-1].split("#")[0])
         pins.append(Pin(name, item["metadata"]["version"], filename))
     return pins, sorted(set(missing))
 

@@ -15,6 +15,7 @@ import json
 import lzma
 import os
 import plistlib
+import pwd
 import re
 import shutil
 import struct
@@ -457,7 +458,9 @@ def sh(*args: str, env: dict[str, str] | None = None, user: str | None = None,
        check: bool = True) -> subprocess.CompletedProcess:
     command = list(args)
     if user is not None:
-        command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
+        account = pwd.getpwnam(user)
+        command = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}",
+                   "--clear-groups", *command]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     if check:
         assert done.returncode == 0, f"{' '.join(args)}:\n{done.stdout}\n{done.stderr}"
@@ -496,6 +499,7 @@ def test_the_deb_installs_runs_enforces_the_policy_and_purges_cleanly(
     video.chmod(0o644)
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTUREWATCH_")}
     env["POSTUREWATCH_HOME"] = str(desk / "home")
+    env["HOME"] = str(desk / "home")  # the unprivileged user's home (matplotlib's cache)
     try:
         sh("dpkg", "-i", str(deb_package))
         assert Path("/usr/bin/posturewatch").resolve() == Path("/opt/posturewatch/bin/posturewatch")
