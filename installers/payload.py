@@ -129,8 +129,17 @@ def build_project_wheel(out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("posturewatch-*.whl"):
         old.unlink()
+    # Build from a clean copy: setuptools' build/ folder in the checkout could
+    # hold modules deleted since, and the checkout stays untouched.
+    source = out / "source"
+    shutil.rmtree(source, ignore_errors=True)
+    shutil.copytree(REPO_ROOT / "posturewatch", source / "posturewatch",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "MANIFEST.in"):
+        if (REPO_ROOT / name).exists():
+            shutil.copyfile(REPO_ROOT / name, source / name)
     log("building the posturewatch wheel from the checkout")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, REPO_ROOT],
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, source],
         network=True)
     wheels = sorted(out.glob("posturewatch-*.whl"))
     if len(wheels) != 1:
