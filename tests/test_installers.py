@@ -384,7 +384,8 @@ def archive_names(path: Path) -> set[str]:
 def test_the_exe_carries_policy_program_and_autostart(exe_installer: Path) -> None:
     names = archive_names(exe_installer)
     assert "$APPDATA/PostureWatch/policy.toml" in names  # %ProgramData% (all-users context)
-    for packed in ("Python/pythonw.exe", "Python/python311.dll", "bin/posturewatch.exe",
+    for packed in ("Python/pythonw.exe", "Python/python311.dll", "Python/msvcp140.dll",
+                   "Python/concrt140.dll", "bin/posturewatch.exe",
                    "pkgs/posturewatch/cli.py", "pkgs/posturewatch/__pycache__/cli.cpython-311.pyc",
                    "pkgs/mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
                    "PostureWatch.launch.pyw", "uninstall.exe"):
@@ -402,6 +403,9 @@ def test_the_msi_carries_policy_program_and_autostart(msi_installer: Path) -> No
     files = msi_files(msi_installer)
     install = "ProgramFiles64Folder\\PostureWatch"
     assert f"{install}\\pkgs\\mediapipe\\modules\\pose_landmark\\pose_landmark_full.tflite" in files
+    # mediapipe's and OpenCV's C++ runtime, next to python.exe (no VC++ Redistributable needed)
+    for dll in ("msvcp140.dll", "concrt140.dll", "vcruntime140.dll"):
+        assert f"{install}\\Python\\{dll}" in files
     assert not any("\\pkgs\\jax" in name or "\\pkgs\\scipy\\" in name for name in files)
     print(f"\n{msi_installer.name}: {msi_installer.stat().st_size / 1e6:.1f} MB")
 
