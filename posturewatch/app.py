@@ -166,6 +166,7 @@ class Monitor:
         self._last_nudge_kind: NudgeKind | None = None
         self._baseline_mtime: float | None = self._baseline_stamp()
         self._retention_day: date | None = None
+        self._tick_failures = 0
 
     # -- one tick ---------------------------------------------------------
     def sample_once(self) -> tuple[Sample, CameraState]:
@@ -218,9 +219,9 @@ class Monitor:
         ticks = 0
         try:
             while not self.stop.is_set():
-                result = self.tick()
+                result = self.safe_tick()
                 ticks += 1
-                if result.camera is CameraState.ENDED:
+                if result is not None and result.camera is CameraState.ENDED:
                     log.info("the frame source has no more frames; stopping")
                     break
                 if max_ticks is not None and ticks >= max_ticks:
@@ -229,6 +230,20 @@ class Monitor:
                     break
         finally:
             self.finish()
+
+    def safe_tick(self) -> TickResult | None:
+        """``tick``, but a surprise (a bad frame, a model error) is logged and
+        the loop goes on at the next interval instead of ending monitoring.
+        The first failure is logged with its traceback, then every 2**k-th."""
+        try:
+            result = self.tick()
+        except Exception:
+            self._tick_failures += 1
+            n = self._tick_failures
+            if n & (n - 1) == 0:
+                log.exception("a sampling tick failed (%d so far); monitoring goes on", n)
+            return None
+        return result
 
     def apply_retention_daily(self, now: datetime) -> None:
         """Delete rows older than ``retention_days``, once per UTC day."""

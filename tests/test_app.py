@@ -167,3 +167,31 @@ def test_weekly_report_is_announced_once_on_the_day(
     assert any("2026-W47" in b for _t, b in monitor.notifier.shown) is False
     assert any("2026-W46" in b for _t, b in monitor.notifier.shown)
     assert clock.now() - datetime(2026, 11, 15, 9, 0, tzinfo=UTC) == timedelta(hours=30)
+
+
+class FailingOnce:
+    """An estimator whose first call raises, as a corrupt frame might."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.calls = 0
+
+    def estimate(self, frame):
+        self.calls += 1
+        if self.calls == 1:
+            raise ValueError("unexpected frame layout")
+        return self.real.estimate(frame)
+
+
+def test_a_failing_tick_is_logged_and_monitoring_goes_on(
+    tmp_path: Path, astronaut_video, pose_estimator, caplog
+) -> None:
+    estimator = FailingOnce(pose_estimator)
+    monitor = make_monitor(tmp_path, VideoFileSource(astronaut_video(5, 0)), estimator,
+                           sample_interval_s=10)
+    monitor.run()
+    monitor.store.close()
+    assert estimator.calls == 5
+    assert "a sampling tick failed (1 so far)" in caplog.text
+    seated = rows(tmp_path / "pw.db", "select sum(seated_s) from minutes")[0][0]
+    assert seated == pytest.approx(30.0)  # ticks 2..5: three intervals after the first success
