@@ -11,7 +11,7 @@ import os
 import signal
 import threading
 import time
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 import click
@@ -19,7 +19,7 @@ import click
 from posturewatch import paths
 from posturewatch.app import Monitor, calibrate_from, load_baseline, save_baseline
 from posturewatch.camera import SourceError, WebcamSource, open_source
-from posturewatch.clock import Clock, WallClock
+from posturewatch.clock import Clock, PacedClock, WallClock
 from posturewatch.config import Resolved
 from posturewatch.instance import AlreadyRunning, InstanceLock
 from posturewatch.logs import setup_logging
@@ -46,32 +46,6 @@ def _print_state(state: State) -> None:
 
 
 FAKE_CLOCK_ENV = "POSTUREWATCH_FAKE_CLOCK"
-
-
-class PacedClock:
-    """Simulated time that moves ``speed`` times faster than real time.
-
-    Each ``wait(stop, s)`` really waits ``s / speed`` seconds (so the program
-    paces like the real one, only faster, and Quit still wakes it at once)
-    and then moves the simulated time on by exactly ``s``. The time spent
-    working between waits does not count, so a tick is never late and the
-    tracker never sees a gap. Only the sampling thread reads it.
-    """
-
-    def __init__(self, speed: float, start: datetime | None = None) -> None:
-        if speed <= 0:
-            raise ValueError("the clock speed must be positive")
-        self.speed = speed
-        self._now = (start or datetime.now(UTC)).astimezone(UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def wait(self, stop: threading.Event, seconds: float) -> bool:
-        if stop.wait(seconds / self.speed):
-            return True
-        self._now += timedelta(seconds=seconds)
-        return False
 
 
 def clock_from_env() -> Clock:
