@@ -25,6 +25,11 @@ from posturewatch.model import CameraState
 
 log = logging.getLogger(__name__)
 
+# OpenCV's own notices ("can't open camera by index") repeat at every retry;
+# this module says it once, in words. OPENCV_LOG_LEVEL=... brings them back.
+if "OPENCV_LOG_LEVEL" not in os.environ:
+    cv2.setLogLevel(0)  # 0 = LOG_LEVEL_SILENT
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg")
 MAX_BACKOFF_TICKS = 12  # at 5 s a tick: one retry a minute at most

@@ -155,9 +155,8 @@ def run_headless(monitor: Monitor) -> int:
     """The loop on this thread until Ctrl+C (or SIGTERM)."""
     monitor.listeners.append(_print_state)
     if isinstance(monitor.source, WebcamSource):
-        first = monitor.source.grab()
+        first = monitor.source.grab()  # a missing camera is logged (once) by the source
         if first.frame is None:
-            click.echo(f"posturewatch: {first.message}", err=True)
             click.echo("posturewatch: retrying in the background; Ctrl+C to stop.", err=True)
     if monitor.baseline is None:
         click.echo("Not calibrated yet: using population defaults. "
