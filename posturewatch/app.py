@@ -19,7 +19,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
@@ -139,8 +139,6 @@ class Monitor:
         status_path: Path | None = None,
         baseline_path: Path | None = None,
     ) -> None:
-        from datetime import UTC
-
         self.settings = settings
         self.source = source
         self.estimator = estimator
@@ -186,8 +184,7 @@ class Monitor:
         self.announce_weekly_report(now)
         actions = self.drain_commands(now)
         sample, camera = self.sample_once()
-        if camera is CameraState.ENDED:
-            self.dispatch(now, actions)
+        if camera is CameraState.ENDED:  # (the commands' actions are already dispatched)
             return TickResult(now, None, camera, actions)
         self.last_sample = sample
         stepped = self.tracker.step(now, sample)

@@ -195,3 +195,14 @@ def test_a_failing_tick_is_logged_and_monitoring_goes_on(
     assert "a sampling tick failed (1 so far)" in caplog.text
     seated = rows(tmp_path / "pw.db", "select sum(seated_s) from minutes")[0][0]
     assert seated == pytest.approx(30.0)  # ticks 2..5: three intervals after the first success
+
+
+def test_a_command_on_the_last_tick_is_stored_once(
+    tmp_path: Path, astronaut_video, pose_estimator
+) -> None:
+    monitor = make_monitor(tmp_path, VideoFileSource(astronaut_video(0, 0)), pose_estimator)
+    monitor.commands.put(LogWater())
+    monitor.run()  # the source has no frame: the only tick ends the loop
+    monitor.store.close()
+    assert rows(tmp_path / "pw.db", "select count(*) from events where kind='water_logged'") \
+        == [(1,)]
