@@ -108,19 +108,18 @@ def xdg_config_home(environ: Mapping[str, str] | None = None, home: Path | None 
     return (home or Path.home()) / ".config"
 
 
-@dataclass
-class XdgAutostart:
-    """A desktop entry in ``<config_home>/autostart``."""
+class _LoginFile:
+    """An autostart entry that is one file: enabling writes it, disabling
+    removes it. Subclasses give ``path`` and ``content(command)``."""
 
-    config_home: Path
+    path: Path
 
-    @property
-    def path(self) -> Path:
-        return self.config_home / "autostart" / DESKTOP_FILE
+    def content(self, command: list[str]) -> bytes:
+        raise NotImplementedError
 
     def enable(self, command: list[str]) -> str:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.path, desktop_entry(command).encode("utf-8"))
+        _write_atomic(self.path, self.content(command))
         return str(self.path)
 
     def disable(self) -> bool:
@@ -135,6 +134,20 @@ class XdgAutostart:
 
     def where(self) -> str:
         return str(self.path)
+
+
+@dataclass
+class XdgAutostart(_LoginFile):
+    """A desktop entry in ``<config_home>/autostart``."""
+
+    config_home: Path
+
+    @property
+    def path(self) -> Path:
+        return self.config_home / "autostart" / DESKTOP_FILE
+
+    def content(self, command: list[str]) -> bytes:
+        return desktop_entry(command).encode("utf-8")
 
 
 # -- macOS: a LaunchAgent ------------------------------------------------------------
@@ -153,7 +166,7 @@ def launch_agent(command: list[str], log_dir: Path) -> bytes:
 
 
 @dataclass
-class LaunchAgent:
+class LaunchAgent(_LoginFile):
     """``<home>/Library/LaunchAgents/org.posturewatch.monitor.plist``."""
 
     home: Path
@@ -163,23 +176,8 @@ class LaunchAgent:
     def path(self) -> Path:
         return self.home / "Library" / "LaunchAgents" / f"{AGENT_LABEL}.plist"
 
-    def enable(self, command: list[str]) -> str:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.path, launch_agent(command, self.log_dir))
-        return str(self.path)
-
-    def disable(self) -> bool:
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
-
-    def enabled(self) -> bool:
-        return self.path.is_file()
-
-    def where(self) -> str:
-        return str(self.path)
+    def content(self, command: list[str]) -> bytes:
+        return launch_agent(command, self.log_dir)
 
 
 # -- Windows: the Run key ---------------------------------------------------------------
