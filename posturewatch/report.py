@@ -141,8 +141,24 @@ class NudgeCount:
     snoozed: int = 0
 
 
+class _SeatedSplit:
+    """Upright time and the share slouched, for anything with ``seated_s`` and
+    ``slouched_s`` (a day or a span of days)."""
+
+    seated_s: float
+    slouched_s: float
+
+    @property
+    def upright_s(self) -> float:
+        return max(0.0, self.seated_s - self.slouched_s)
+
+    @property
+    def slouched_share(self) -> float | None:
+        return self.slouched_s / self.seated_s if self.seated_s > 0 else None
+
+
 @dataclass(frozen=True)
-class DaySummary:
+class DaySummary(_SeatedSplit):
     """One local calendar day. Durations in seconds; ``start``/``end`` are UTC."""
 
     date: date
@@ -172,13 +188,6 @@ class DaySummary:
     def weekday(self) -> str:
         return WEEKDAY_NAMES[self.date.weekday()]
 
-    @property
-    def upright_s(self) -> float:
-        return max(0.0, self.seated_s - self.slouched_s)
-
-    @property
-    def slouched_share(self) -> float | None:
-        return self.slouched_s / self.seated_s if self.seated_s > 0 else None
 
     @property
     def has_data(self) -> bool:
@@ -186,7 +195,7 @@ class DaySummary:
 
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(_SeatedSplit):
     """Sums over a span of days. Durations in seconds."""
 
     present_s: float = 0.0
@@ -203,13 +212,6 @@ class Totals:
     water: int = 0
     desk_days: int = 0  # days with any time at the desk
 
-    @property
-    def upright_s(self) -> float:
-        return max(0.0, self.seated_s - self.slouched_s)
-
-    @property
-    def slouched_share(self) -> float | None:
-        return self.slouched_s / self.seated_s if self.seated_s > 0 else None
 
     @property
     def seated_per_desk_day_s(self) -> float | None:
