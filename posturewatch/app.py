@@ -41,7 +41,6 @@ from posturewatch.model import (
     CameraState,
     Event,
     EventKind,
-    Landmarks,
     Nudge,
     NudgeKind,
     Record,
@@ -50,7 +49,9 @@ from posturewatch.model import (
     StateChanged,
     Verdict,
 )
+from posturewatch.model_files import ModelError
 from posturewatch.notify import Button, Notifier, supports_buttons
+from posturewatch.pose import Estimator, LazyEstimator
 from posturewatch.session import Tracker
 
 log = logging.getLogger(__name__)
@@ -58,10 +59,6 @@ log = logging.getLogger(__name__)
 CALIBRATION_FRAMES = 5
 CALIBRATION_SPACING_S = 1.0
 STATUS_EVERY_S = 60.0
-
-
-class Estimator(Protocol):
-    def estimate(self, frame: object) -> Landmarks | None: ...
 
 
 class Sink(Protocol):
@@ -165,6 +162,7 @@ class Monitor:
         self._baseline_mtime: float | None = self._baseline_stamp()
         self._retention_day: date | None = None
         self._tick_failures = 0
+        self.fatal: str | None = None  # why monitoring could not start (the model)
 
     # -- one tick ---------------------------------------------------------
     def sample_once(self) -> tuple[Sample, CameraState]:
@@ -211,9 +209,29 @@ class Monitor:
         self.write_status(now, running=False)
         return actions
 
+    def load_model(self) -> bool:
+        """Load the pose model now, on this (the sampling) thread, so a tray
+        icon can show meanwhile. False when it cannot load: the user is told
+        why and :attr:`fatal` holds the message."""
+        if not isinstance(self.estimator, LazyEstimator) or self.estimator.loaded:
+            return True
+        try:
+            self.estimator.load()
+        except ModelError as exc:
+            self.fatal = str(exc)
+            log.error("cannot load the pose model: %s", exc)
+            self.tell("PostureWatch cannot start", self.fatal)
+            return False
+        return True
+
     def run(self, max_ticks: int | None = None) -> None:
-        """Loop until ``stop`` is set, the source ends or ``max_ticks`` ran."""
+        """Loop until ``stop`` is set, the source ends or ``max_ticks`` ran.
+        Loads the pose model first (:meth:`load_model`); returns at once when
+        it cannot."""
         ticks = 0
+        if not self.load_model():
+            self.finish()
+            return
         try:
             while not self.stop.is_set():
                 result = self.safe_tick()

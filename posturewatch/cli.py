@@ -11,11 +11,15 @@ import sys
 import time
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from posturewatch import __version__, paths
-from posturewatch.config import Resolved, check_file, format_show, load
+from posturewatch.config import Resolved, Settings, check_file, format_show, load
+
+if TYPE_CHECKING:
+    from posturewatch.pose import LegacyPose, TasksPose
 
 
 def local_tz() -> tzinfo:
@@ -59,6 +63,25 @@ def cli() -> None:
     """PostureWatch: a quiet, private posture and sitting-time monitor."""
 
 
+MODEL_OPTION = click.option(
+    "--model", default=None, metavar="auto|full|lite|FILE.task",
+    help="Pose landmark model (default: the pose_model setting).")
+
+
+def open_pose(settings: Settings) -> LegacyPose | TasksPose:
+    """The pose model the settings choose, loaded now (a download's progress
+    on stderr); exits with what to do when it cannot load."""
+    from posturewatch.model_files import ModelError
+    from posturewatch.pose import open_estimator
+
+    try:
+        return open_estimator(settings.pose_model, settings.pose_model_url,
+                              lambda text: click.echo(text, err=True))
+    except ModelError as exc:
+        fail(str(exc))
+        raise  # not reached: fail exits
+
+
 # -- run ------------------------------------------------------------------
 @cli.command()
 @click.option("--headless", is_flag=True, help="No tray icon: monitor in this terminal.")
@@ -68,12 +91,13 @@ def cli() -> None:
 @click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
               help="Database file (default: the monitor's own).")
 @click.option("--interval-s", type=float, default=None, help="Seconds between samples.")
+@MODEL_OPTION
 def run(headless: bool, source: str | None, config_file: Path | None, db_path: Path | None,
-        interval_s: float | None) -> None:
+        interval_s: float | None, model: str | None) -> None:
     """Start monitoring (in the tray, or --headless in this terminal)."""
     from posturewatch.runner import run_monitor
 
-    overrides: dict[str, object] = {}
+    overrides: dict[str, object] = {"pose_model": model}
     if interval_s is not None:
         overrides["sample_interval_s"] = interval_s
     resolved = resolve(config_file, overrides)
@@ -87,11 +111,12 @@ def run(headless: bool, source: str | None, config_file: Path | None, db_path: P
 @click.option("--source", default=None, help="Camera index (0), a video file or an image folder.")
 @click.option("--frames", type=click.IntRange(3, 30), default=5, show_default=True,
               help="How many samples to take, one a second.")
-def calibrate(source: str | None, frames: int) -> None:
+@MODEL_OPTION
+def calibrate(source: str | None, frames: int, model: str | None) -> None:
     """Sit upright: record your upright posture as the baseline."""
     from posturewatch.runner import calibrate_cli
 
-    sys.exit(calibrate_cli(resolve(), source, frames))
+    sys.exit(calibrate_cli(resolve(None, {"pose_model": model}), source, frames))
 
 
 # -- status ---------------------------------------------------------------
@@ -120,23 +145,23 @@ def status(as_json: bool) -> None:
               help="Keep the minute summaries and events in this database.")
 @click.option("--baseline-from", type=click.Path(exists=True, path_type=Path), default=None,
               help="Calibrate from this upright image or folder first.")
+@MODEL_OPTION
 def replay(source: Path, interval_s: float, start: str | None, config_file: Path | None,
-           db_path: Path | None, baseline_from: Path | None) -> None:
+           db_path: Path | None, baseline_from: Path | None, model: str | None) -> None:
     """Run the whole pipeline over a video or image folder on a simulated clock.
 
     The last line of output is one JSON object with the totals and nudges.
     """
     from posturewatch.camera import SourceError, open_source
-    from posturewatch.pose import PoseEstimator
     from posturewatch.replay import replay as run_replay
 
-    resolved = resolve(config_file)
+    resolved = resolve(config_file, {"pose_model": model})
     when = parse_start(start)
     try:
         frames = open_source(str(source))
     except SourceError as exc:
         fail(str(exc))
-    with PoseEstimator() as estimator:
+    with open_pose(resolved.settings) as estimator:
         baseline = baseline_or_fail(baseline_from, estimator, when)
         result = run_replay(frames, estimator, resolved.settings, when, interval_s,
                             db_path=db_path, baseline=baseline, tz=local_tz())
@@ -170,23 +195,25 @@ def baseline_or_fail(path: Path | None, estimator: object, now: datetime) -> obj
               help="Calibrate from this upright image or folder first.")
 @click.option("--sensitivity", type=click.FloatRange(0.5, 2.0), default=None,
               help="Posture sensitivity (default: from the settings).")
-def eval_command(folder: Path, baseline_from: Path | None, sensitivity: float | None) -> None:
+@MODEL_OPTION
+def eval_command(folder: Path, baseline_from: Path | None, sensitivity: float | None,
+                 model: str | None) -> None:
     """Score posture detection on FOLDER/upright, FOLDER/slouched [and FOLDER/absent].
 
     The last line of output is one JSON object with the scores.
     """
     from posturewatch.evaluate import evaluate
-    from posturewatch.pose import PoseEstimator
 
     if not (folder / "upright").is_dir() or not (folder / "slouched").is_dir():
         fail(f"{folder} must hold upright/ and slouched/ folders of images")
-    settings = resolve().settings
+    settings = resolve(None, {"pose_model": model}).settings
     started = time.perf_counter()
-    with PoseEstimator() as estimator:
+    with open_pose(settings) as estimator:
         baseline = baseline_or_fail(baseline_from, estimator, datetime.now(UTC))
         result = evaluate(folder, estimator, baseline,
                           sensitivity if sensitivity is not None else settings.posture_sensitivity)
     result["seconds"] = round(time.perf_counter() - started, 2)
+    result["pose_model"] = settings.pose_model
     for key in ("n", "detection_rate", "balanced_accuracy", "false_alarm_rate", "miss_rate",
                 "absent_accuracy"):
         if key in result:
@@ -205,8 +232,15 @@ def config() -> None:
               help="Show with this user config file instead of the usual one.")
 def config_show(config_file: Path | None) -> None:
     """Print every setting with its value and where it came from."""
+    from posturewatch.model_files import choose
+
     user = Path(config_file) if config_file else paths.user_config_path()
-    click.echo(format_show(load(user, paths.policy_path(), {})))
+    resolved = load(user, paths.policy_path(), {})
+    click.echo(format_show(resolved), nl=False)
+    choice = choose(resolved.settings.pose_model)
+    click.echo(f"\nPose model: {choice.describe()}")
+    if choice.problem:
+        click.echo(f"  problem: {choice.problem}")
 
 
 @config.command("check")
@@ -220,6 +254,70 @@ def config_check(file: Path) -> None:
     for problem in problems:
         click.echo(str(problem))
     fail(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {file}", 1)
+
+
+# -- model ----------------------------------------------------------------
+@cli.group()
+def model() -> None:
+    """The pose model file: which one is used, fetch it, install a copy."""
+
+
+@model.command("status")
+def model_status() -> None:
+    """Which pose model and backend the settings choose, and the files found."""
+    from posturewatch import model_files as mf
+
+    settings = resolve().settings
+    info = mf.mediapipe_info()
+    apis = [name for name, ok in (("mp.solutions", info.legacy), ("Tasks", info.tasks)) if ok]
+    click.echo(f"mediapipe {info.version or 'not installed'}"
+               f" ({', '.join(apis) or 'no pose API'})")
+    choice = mf.choose(settings.pose_model, info)
+    click.echo(f"pose_model = {settings.pose_model!r}: {choice.describe()}")
+    for folder in mf.search_dirs():
+        for name in mf.MODELS:
+            path = folder / mf.FILE_NAMES[name]
+            if path.exists():
+                problem = mf.file_problem(path)
+                click.echo(f"  {path}: {'ok' if problem is None else problem}")
+            else:
+                click.echo(f"  {path}: not there")
+    if choice.problem:
+        fail(choice.problem, 1)
+
+
+@model.command("fetch")
+@click.argument("name", type=click.Choice(["lite", "full", "all"]), required=False)
+def model_fetch(name: str | None) -> None:
+    """Download a pose model (default: the one the settings want) into your cache."""
+    from posturewatch import model_files as mf
+
+    settings = resolve().settings
+    if name is None:
+        chosen = mf.choose(settings.pose_model)
+        name = chosen.model if chosen.model in mf.MODELS else mf.DEFAULT_MODEL
+    for one in mf.MODELS if name == "all" else (name,):
+        try:
+            path = mf.fetch(one, base_url=settings.pose_model_url,
+                            progress=mf.progress_printer(lambda t: click.echo(t, err=True), one))
+        except mf.ModelError as exc:
+            fail(str(exc))
+        click.echo(f"{one}: {path}")
+
+
+@model.command("install")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_model", type=click.Choice(["lite", "full"]), default=None,
+              help="Which model the file is (default: told from its contents).")
+def model_install(file: Path, as_model: str | None) -> None:
+    """Check a .task file you copied here and install it into your cache."""
+    from posturewatch import model_files as mf
+
+    try:
+        path = mf.install(file, as_model)
+    except mf.ModelError as exc:
+        fail(str(exc))
+    click.echo(f"installed {path}")
 
 
 # -- commands defined beside their adapters ---------------------------------

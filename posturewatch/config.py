@@ -43,6 +43,9 @@ class Settings:
     camera_index: int = 0
     camera_keep_open: bool = False
     camera_warmup_frames: int = 5
+    # Pose model (model_files.py): "auto", "full", "lite" or a .task file path
+    pose_model: str = "auto"
+    pose_model_url: str = ""  # where to fetch model files; "" = MediaPipe's official storage
     # Sitting and breaks
     sit_limit_min: float = 30.0
     break_min_s: float = 120.0
@@ -73,7 +76,7 @@ class Settings:
 # The kinds of value a key can hold. ``int`` and ``float`` have a range,
 # ``choice`` a fixed set of words, ``weekdays`` is a list of day names and
 # ``time_range`` a "HH:MM-HH:MM" span of local clock time.
-KINDS = ("int", "float", "bool", "choice", "weekdays", "time_range")
+KINDS = ("int", "float", "bool", "choice", "weekdays", "time_range", "model", "url")
 
 _DEFAULTS = Settings()
 
@@ -110,6 +113,10 @@ class KeySpec:
             return "one of " + ", ".join(f'"{c}"' for c in self.choices)
         if self.kind == "weekdays":
             return "a list of days from " + ", ".join(f'"{d}"' for d in WEEKDAYS)
+        if self.kind == "model":
+            return '"auto", "full", "lite" or the path of a .task file'
+        if self.kind == "url":
+            return '"" (MediaPipe\'s own storage) or an http(s) address of a folder'
         return '"HH:MM-HH:MM" (local time, start before end, end may be 24:00)'
 
     def validate(self, value: object) -> object:
@@ -142,6 +149,10 @@ class KeySpec:
             raise ValueError(f"must be {self.allowed()}{got}")
         if self.kind == "weekdays":
             return _validate_weekdays(value, got)
+        if self.kind == "model":
+            return _validate_model(value, got)
+        if self.kind == "url":
+            return _validate_url(value, got)
         return _validate_time_range(value, got)
 
 
@@ -158,6 +169,23 @@ def _validate_weekdays(value: object, got: str) -> tuple[str, ...]:
             raise ValueError(f'must list each day once; "{day}" is there twice')
         days.add(day)
     return tuple(d for d in WEEKDAYS if d in days)
+
+
+MODEL_NAMES = ("auto", "full", "lite")
+
+
+def _validate_model(value: object, got: str) -> str:
+    if isinstance(value, str) and value.strip().lower() in MODEL_NAMES:
+        return value.strip().lower()
+    if isinstance(value, str) and value.strip().lower().endswith(".task") and "\0" not in value:
+        return value.strip()
+    raise ValueError(f'must be "auto", "full", "lite" or the path of a .task file{got}')
+
+
+def _validate_url(value: object, got: str) -> str:
+    if isinstance(value, str) and (value == "" or re.fullmatch(r"https?://[^\s]+", value)):
+        return value
+    raise ValueError(f'must be "" or an address starting with https:// or http://{got}')
 
 
 _TIME_RANGE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
@@ -206,6 +234,10 @@ KEYS: dict[str, KeySpec] = dict(
         _spec("camera_warmup_frames", "int",
               "Frames read and thrown away after opening the camera, while it adjusts.",
               "frames", 0, 60),
+        _spec("pose_model", "model",
+              "Which pose landmark model finds your head and shoulders."),
+        _spec("pose_model_url", "url",
+              "Folder address to download pose model files from (empty: MediaPipe's)."),
         _spec("sit_limit_min", "float",
               "Minutes of unbroken sitting before a nudge to stand up and move.", "min", 5, 240),
         _spec("break_min_s", "float",

@@ -99,19 +99,33 @@ def check_camera(source: str | None) -> Check:
 
 
 def check_model() -> Check:
+    """The pose model the settings choose: which, why, and that it loads and runs.
+    Never downloads: a missing file is a warning with the command that fetches it."""
     import numpy as np
 
-    from posturewatch.pose import PoseEstimator
+    from posturewatch.config import load
+    from posturewatch.model_files import ModelError, choose
+    from posturewatch.pose import build
 
+    settings = load(paths.user_config_path(), paths.policy_path(), {}).settings
+    choice = choose(settings.pose_model)
+    if choice.problem:
+        return Check("pose model", Status.FAIL, choice.problem,
+                     "`posturewatch model status` lists the files it looked for.")
+    if choice.download:
+        return Check("pose model", Status.WARN, choice.describe(),
+                     "It is downloaded when monitoring starts; `posturewatch model fetch` does "
+                     "it now, `posturewatch model install FILE` installs a copy you have.")
     started = time.perf_counter()
-    with PoseEstimator() as estimator:
-        loaded = time.perf_counter() - started
-        estimator.estimate(np.full((240, 320, 3), 128, np.uint8))
-    import mediapipe
-
+    try:
+        with build(choice) as estimator:
+            loaded = time.perf_counter() - started
+            estimator.estimate(np.full((240, 320, 3), 128, np.uint8))
+    except ModelError as exc:
+        return Check("pose model", Status.FAIL, str(exc),
+                     "`posturewatch model fetch` downloads a fresh copy.")
     return Check("pose model", Status.OK,
-                 f"MediaPipe {mediapipe.__version__} pose model loads and runs "
-                 f"({loaded:.1f} s to load)")
+                 f"{choice.describe()}; loads and runs ({loaded:.1f} s to load)")
 
 
 def check_database(db_path: Path | None = None) -> Check:

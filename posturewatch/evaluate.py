@@ -6,7 +6,7 @@ on its own, exactly as one tick of the monitor would judge a webcam frame:
 pose -> ``metrics.measure`` with the given baseline (population defaults when
 None). Images are read here and never written anywhere.
 
-Measured with ``evaluate(Path("../shared/data/posture-dev"), PoseEstimator(), None)``
+Measured with ``evaluate(Path("../shared/data/posture-dev"), open_estimator("full"), None)``
 (what ``posturewatch eval ../shared/data/posture-dev`` runs): n=52, detection
 rate 1.0, balanced accuracy 0.942, false alarm rate 0.0, miss rate 0.115
 (3 of 26 slouched judged upright). Sensitivity 0.5: 0.75 / 0.0; 2.0: 0.962 /
@@ -22,24 +22,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import cv2
-import numpy as np
 
 from posturewatch import calibration, metrics
 from posturewatch.calibration import CalibrationRefused
-from posturewatch.model import Baseline, Landmarks, Sample
+from posturewatch.model import Baseline, Sample
+from posturewatch.pose import Estimator
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 LABELS = ("upright", "slouched", "absent")
 JUDGEMENTS = ("upright", "slouched", "unknown", "absent")
-
-
-class Estimator(Protocol):
-    """What ``evaluate`` needs from pose: ``pose.PoseEstimator`` fits."""
-
-    def estimate(self, frame_bgr: np.ndarray) -> Landmarks | None: ...
 
 
 def iter_images(folder: Path) -> list[Path]:

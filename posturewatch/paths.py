@@ -5,7 +5,7 @@ User files follow platformdirs; the IT policy lives at a fixed per-OS path
 portable installs:
 
 - ``POSTUREWATCH_HOME``: put the user's config, data, state and logs under
-  this one folder (``config/``, ``data/``, ``state/``, ``log/``).
+  this one folder (``config/``, ``data/``, ``state/``, ``cache/``, ``log/``).
 - ``POSTUREWATCH_POLICY``: read the IT policy from this file instead.
 """
 
@@ -79,6 +79,16 @@ def status_path() -> Path:
 def lock_path() -> Path:
     """Held by the running monitor so a second one can notice it."""
     return state_dir() / "posturewatch.lock"
+
+
+def cache_dir() -> Path:
+    home = _home()
+    return home / "cache" if home else Path(platformdirs.user_cache_dir(APP_SLUG, False))
+
+
+def model_cache_dir() -> Path:
+    """Pose model files fetched or installed by this user (``model_files``)."""
+    return cache_dir() / "models"
 
 
 def log_dir() -> Path:

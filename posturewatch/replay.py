@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from posturewatch.app import Estimator, Monitor
+from posturewatch.app import Monitor
 from posturewatch.camera import FrameSource
 from posturewatch.clock import SimulatedClock
 from posturewatch.config import Settings
@@ -31,6 +31,7 @@ from posturewatch.model import (
     Verdict,
 )
 from posturewatch.notify import RecordingNotifier
+from posturewatch.pose import Estimator
 from posturewatch.store import Store
 
 

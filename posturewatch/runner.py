@@ -20,11 +20,13 @@ from posturewatch import paths
 from posturewatch.app import Monitor, calibrate_from, load_baseline, save_baseline
 from posturewatch.camera import SourceError, WebcamSource, open_source
 from posturewatch.clock import Clock, PacedClock, WallClock
-from posturewatch.config import Resolved
+from posturewatch.config import Resolved, Settings
 from posturewatch.instance import AlreadyRunning, InstanceLock
 from posturewatch.logs import setup_logging
 from posturewatch.model import Baseline, CameraState, Event, EventKind, State
+from posturewatch.model_files import ModelError, choose
 from posturewatch.notify import RecordingNotifier, make_notifier
+from posturewatch.pose import LazyEstimator, open_estimator
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +76,29 @@ def clock_from_env() -> Clock:
     return clock
 
 
+def lazy_estimator(settings: Settings) -> LazyEstimator:
+    """The pose model the settings choose, loaded on first use (on the sampling
+    thread: the tray icon shows meanwhile). Raises ``ModelError`` at once when
+    the choice cannot work at all (no mediapipe, a missing explicit file)."""
+    choice = choose(settings.pose_model)
+    if choice.problem:
+        raise ModelError(choice.problem)
+    log.info("pose model: %s", choice.describe())
+
+    return LazyEstimator(
+        lambda: open_estimator(settings.pose_model, settings.pose_model_url, log.info))
+
+
 def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzinfo,
                   notifier: object | None = None) -> Monitor:
-    """Open everything the loop needs; raises SourceError for an impossible source."""
-    from posturewatch.pose import PoseEstimator
+    """Open everything the loop needs; raises SourceError for an impossible
+    source and ModelError for a pose model that cannot load at all."""
     from posturewatch.store import Store
 
     settings = resolved.settings
+    estimator = lazy_estimator(settings)
     frames = open_source(source, settings.camera_warmup_frames, settings.camera_keep_open,
                          settings.camera_index)
-    estimator = PoseEstimator()
     store = Store(db_path)
     return Monitor(
         settings,
@@ -121,17 +136,23 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
     try:
         try:
             monitor = build_monitor(resolved, source, db_path, tz)
-        except SourceError as exc:
+        except (SourceError, ModelError) as exc:
             click.echo(f"posturewatch: {exc}", err=True)
             return 2
+        code = None
         if not headless:
             from posturewatch.tray import TrayUnavailable, run_tray
 
             try:
-                return run_tray(monitor, resolved, started=started)
+                code = run_tray(monitor, resolved, started=started)
             except TrayUnavailable as exc:
                 click.echo(f"posturewatch: no tray ({exc}); carrying on headless.", err=True)
-        return run_headless(monitor)
+        if code is None:
+            code = run_headless(monitor)
+        if monitor.fatal:
+            click.echo(f"posturewatch: {monitor.fatal}", err=True)
+            return 2
+        return code
     finally:
         if monitor is not None:
             close_monitor(monitor)
@@ -182,7 +203,6 @@ def run_headless(monitor: Monitor) -> int:
 
 def calibrate_cli(resolved: Resolved, source: str | None, frames: int) -> int:
     """``posturewatch calibrate``: sample, save a baseline, say why on refusal."""
-    from posturewatch.pose import PoseEstimator
     from posturewatch.store import Store
 
     setup_logging(resolved.settings.log_level, paths.log_dir())
@@ -193,9 +213,15 @@ def calibrate_cli(resolved: Resolved, source: str | None, frames: int) -> int:
     except SourceError as exc:
         click.echo(f"posturewatch: {exc}", err=True)
         return 2
+    try:
+        estimator = open_estimator(settings.pose_model, settings.pose_model_url,
+                                   lambda text: click.echo(text, err=True))
+    except ModelError as exc:
+        click.echo(f"posturewatch: {exc}", err=True)
+        return 2
     click.echo(f"Sit upright and comfortable, look at your screen, and hold still "
                f"for {frames} seconds...")
-    with PoseEstimator() as estimator, Store(paths.database_path()) as store:
+    with estimator, Store(paths.database_path()) as store:
         monitor = Monitor(settings, camera, estimator, store, RecordingNotifier(), WallClock())
         result = calibrate_from(monitor, frames, 1.0, WallClock(), threading.Event())
         camera.close()

@@ -8,8 +8,14 @@
 - ``astronaut_video``: a factory ``astronaut_video(n_astronaut=3, n_blank=2,
   name="clip.avi") -> Path`` writing an MJPG .avi (640x480, 5 fps) into
   ``tmp_path``: first the astronaut frames, then the blank ones.
-- ``pose_estimator``: one ``PoseEstimator`` for the whole test session (the
-  model loads once); tests using it are marked ``model``.
+- ``pose_estimator``: one estimator for the whole test session (the model
+  loads once): the full landmark model, on mediapipe 0.10.21's legacy backend
+  where it is installed, else on the Tasks backend with
+  ``../shared/models/pose_landmarker_full.task`` (skipped when absent).
+- every test gets its own user folders; where mediapipe has no bundled model
+  (mediapipe 1.x, Python 3.13+) the ``../shared/models`` files are linked into
+  that home's model cache, as after a first download, so the program's
+  ``auto`` choice finds a model without the network.
 - ``shared_data``: ``../shared/data`` next to the repository, or the test is
   skipped with the reason when that folder is absent.
 """
@@ -24,10 +30,20 @@ import numpy as np
 import pytest
 
 if TYPE_CHECKING:
-    from posturewatch.pose import PoseEstimator
+    from posturewatch.pose import LegacyPose, TasksPose
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+SHARED_MODELS = REPO_ROOT.parent / "shared" / "models"
+
+
+def _bundled_model() -> bool:
+    from posturewatch.model_files import mediapipe_info
+
+    return mediapipe_info().legacy
+
+
+HAS_LEGACY = _bundled_model()
 
 FRAME_HEIGHT = 480
 FRAME_WIDTH = 640
@@ -42,6 +58,15 @@ def _own_home_and_no_policy(tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("pw-home")
     monkeypatch.setenv("POSTUREWATCH_HOME", str(home))
     monkeypatch.setenv("POSTUREWATCH_POLICY", str(home / "no-policy.toml"))
+    if not HAS_LEGACY and SHARED_MODELS.is_dir():
+        link_models(home / "cache" / "models")
+
+
+def link_models(folder: Path) -> None:
+    """Link ``../shared/models``' .task files into ``folder`` (a model cache)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for model in SHARED_MODELS.glob("pose_landmarker_*.task"):
+        (folder / model.name).symlink_to(model)
 
 
 @pytest.fixture(scope="session")
@@ -105,13 +130,38 @@ def astronaut_video(
     return write
 
 
-@pytest.fixture(scope="session")
-def pose_estimator() -> Iterator[PoseEstimator]:
-    """The real MediaPipe pose model, loaded once per test session."""
-    from posturewatch.pose import PoseEstimator
+def full_model_setting() -> str:
+    """A ``pose_model`` value for the full landmark model on this installation:
+    "full" (bundled) with mediapipe 0.10.21, else the shared .task file."""
+    if HAS_LEGACY:
+        return "full"
+    path = SHARED_MODELS / "pose_landmarker_full.task"
+    if not path.is_file():
+        pytest.skip(f"mediapipe has no bundled model and {path} is absent")
+    return str(path)
 
-    with PoseEstimator() as estimator:
+
+@pytest.fixture
+def full_model() -> str:
+    """``full_model_setting()`` as a fixture."""
+    return full_model_setting()
+
+
+@pytest.fixture(scope="session")
+def pose_estimator() -> Iterator[LegacyPose | TasksPose]:
+    """The real MediaPipe pose model (full), loaded once per test session."""
+    from posturewatch.pose import open_estimator
+
+    with open_estimator(full_model_setting()) as estimator:
         yield estimator
+
+
+@pytest.fixture
+def shared_models() -> Path:
+    """``../shared/models`` (the .task files for tests), or skip."""
+    if not SHARED_MODELS.is_dir():
+        pytest.skip(f"{SHARED_MODELS} is absent: the .task model files are not here")
+    return SHARED_MODELS
 
 
 @pytest.fixture

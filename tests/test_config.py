@@ -475,10 +475,11 @@ def test_format_show_has_one_line_per_key_then_files_and_problems(
     text = format_show(load(user, policy))
     lines = text.splitlines()
     assert [line.split(" = ")[0].strip() for line in lines[: len(KEYS)]] == list(KEYS)
-    assert re.fullmatch(r"sit_limit_min +=  ?45\.0 +\(user config: .*config\.toml\)", lines[4])
+    sit_limit = next(line for line in lines if line.startswith("sit_limit_min "))
+    assert re.fullmatch(r"sit_limit_min +=  ?45\.0 +\(user config: .*config\.toml\)", sit_limit)
     retention = next(line for line in lines if line.startswith("retention_days "))
     assert retention.endswith(f"[locked] (enforced by policy: {policy})")
-    assert "[locked]" not in lines[4]
+    assert "[locked]" not in sit_limit
     assert f"  user config: {user} (used)" in lines
     assert f"  {user}:2: log_level: must be one of" in text
     assert "Problems (1):" in lines
@@ -524,6 +525,14 @@ def _valid_values(spec: config.KeySpec) -> st.SearchStrategy[tuple[object, objec
             return text, text
 
         return st.tuples(st.integers(0, 1439), st.integers(1, 1440)).map(span)
+    if spec.kind == "model":
+        names = st.sampled_from(["auto", "full", "lite"]).map(lambda v: (v, v))
+        files = st.from_regex(r"/[a-z0-9_/ .-]{1,40}\.task", fullmatch=True).map(lambda v: (v, v))
+        return names | files
+    if spec.kind == "url":
+        addresses = st.from_regex(r"https?://[a-z0-9.-]{1,20}(:[0-9]{1,5})?(/[a-z0-9_.-]{0,10})*",
+                                  fullmatch=True)
+        return (st.just("") | addresses).map(lambda v: (v, v))
     raise AssertionError(f"no strategy for kind {spec.kind}")
 
 

@@ -12,7 +12,7 @@ import pytest
 from posturewatch import evaluate, metrics
 from posturewatch.calibration import CalibrationRefused
 from posturewatch.model import Baseline, Landmarks, Metrics, Point, Verdict
-from posturewatch.pose import PoseEstimator
+from posturewatch.pose import Estimator
 
 NOW = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
 
@@ -187,7 +187,7 @@ def test_baseline_from_nothing_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.model
 def test_astronaut_upright_and_blank_absent(
-    tmp_path: Path, pose_estimator: PoseEstimator,
+    tmp_path: Path, pose_estimator: Estimator,
     astronaut_bgr: np.ndarray, astronaut_frame: np.ndarray, blank_bgr: np.ndarray,
 ) -> None:
     (tmp_path / "upright").mkdir()
@@ -207,7 +207,7 @@ def test_astronaut_upright_and_blank_absent(
 
 @pytest.mark.model
 def test_baseline_from_the_astronaut(
-    tmp_path: Path, pose_estimator: PoseEstimator, astronaut_bgr: np.ndarray,
+    tmp_path: Path, pose_estimator: Estimator, astronaut_bgr: np.ndarray,
 ) -> None:
     path = tmp_path / "me.jpg"
     cv2.imwrite(str(path), astronaut_bgr)
@@ -221,7 +221,7 @@ def test_baseline_from_the_astronaut(
 
 
 @pytest.mark.model
-def test_posture_dev_meets_the_targets(shared_data: Path, pose_estimator: PoseEstimator) -> None:
+def test_posture_dev_meets_the_targets(shared_data: Path, pose_estimator: Estimator) -> None:
     """Issue 2: no baseline, balanced accuracy >= 0.90, false alarms <= 0.05."""
     r = evaluate.evaluate(shared_data / "posture-dev", pose_estimator, None)
     assert (r["n_upright"], r["n_slouched"]) == (26, 26)
@@ -232,7 +232,7 @@ def test_posture_dev_meets_the_targets(shared_data: Path, pose_estimator: PoseEs
 
 @pytest.mark.model
 def test_posture_dev_with_an_upright_folder_baseline(
-    shared_data: Path, pose_estimator: PoseEstimator,
+    shared_data: Path, pose_estimator: Estimator,
 ) -> None:
     folder = shared_data / "posture-dev"
     baseline = evaluate.baseline_from_images(folder / "upright", pose_estimator, NOW)
@@ -243,7 +243,7 @@ def test_posture_dev_with_an_upright_folder_baseline(
 
 
 @pytest.mark.model
-def test_side_view_degrades_to_unknown(shared_data: Path, pose_estimator: PoseEstimator) -> None:
+def test_side_view_degrades_to_unknown(shared_data: Path, pose_estimator: Estimator) -> None:
     """The wrong viewpoint: still a person (sitting time counts), but no
     posture verdict and low confidence; never a false alarm."""
     images = evaluate.iter_images(shared_data / "side-view")

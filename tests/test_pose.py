@@ -11,13 +11,13 @@ import pytest
 
 from posturewatch import metrics
 from posturewatch.model import Landmarks, Verdict
-from posturewatch.pose import PoseEstimator
+from posturewatch.pose import Estimator, open_estimator
 
 pytestmark = pytest.mark.model
 
 
 def test_astronaut_has_head_and_shoulders(
-    pose_estimator: PoseEstimator, astronaut_bgr: np.ndarray,
+    pose_estimator: Estimator, astronaut_bgr: np.ndarray,
 ) -> None:
     lm = pose_estimator.estimate(astronaut_bgr)
     assert isinstance(lm, Landmarks)
@@ -31,7 +31,7 @@ def test_astronaut_has_head_and_shoulders(
 
 
 def test_astronaut_metrics_are_plausible_and_upright(
-    pose_estimator: PoseEstimator, astronaut_bgr: np.ndarray,
+    pose_estimator: Estimator, astronaut_bgr: np.ndarray,
 ) -> None:
     sample = metrics.measure(pose_estimator.estimate(astronaut_bgr), None)
     assert sample.present and sample.verdict is Verdict.UPRIGHT
@@ -45,12 +45,12 @@ def test_astronaut_metrics_are_plausible_and_upright(
     assert 0.2 < m.shoulder_width_frac < 0.7
 
 
-def test_blank_frame_has_nobody(pose_estimator: PoseEstimator, blank_bgr: np.ndarray) -> None:
+def test_blank_frame_has_nobody(pose_estimator: Estimator, blank_bgr: np.ndarray) -> None:
     assert pose_estimator.estimate(blank_bgr) is None
 
 
 def test_x_scales_by_width_and_y_by_height(
-    pose_estimator: PoseEstimator, astronaut_bgr: np.ndarray, astronaut_frame: np.ndarray,
+    pose_estimator: Estimator, astronaut_bgr: np.ndarray, astronaut_frame: np.ndarray,
 ) -> None:
     """The astronaut shrunk to 480x480 and centred in a 640x480 frame: each
     landmark moves where the geometry says, so x was scaled by the width."""
@@ -73,7 +73,7 @@ def test_x_scales_by_width_and_y_by_height(
 
 
 def test_mirrored_frame_mirrors_the_landmarks(
-    pose_estimator: PoseEstimator, astronaut_bgr: np.ndarray,
+    pose_estimator: Estimator, astronaut_bgr: np.ndarray,
 ) -> None:
     lm = pose_estimator.estimate(astronaut_bgr)
     flipped = pose_estimator.estimate(np.ascontiguousarray(astronaut_bgr[:, ::-1]))
@@ -84,7 +84,7 @@ def test_mirrored_frame_mirrors_the_landmarks(
 
 
 def test_grey_and_bgra_frames_are_accepted(
-    pose_estimator: PoseEstimator, astronaut_bgr: np.ndarray,
+    pose_estimator: Estimator, astronaut_bgr: np.ndarray,
 ) -> None:
     grey = cv2.cvtColor(astronaut_bgr, cv2.COLOR_BGR2GRAY)
     bgra = cv2.cvtColor(astronaut_bgr, cv2.COLOR_BGR2BGRA)
@@ -100,13 +100,13 @@ def test_grey_and_bgra_frames_are_accepted(
         np.zeros((48,), dtype=np.uint8),
     ],
 )
-def test_bad_frames_are_refused(pose_estimator: PoseEstimator, frame: np.ndarray) -> None:
+def test_bad_frames_are_refused(pose_estimator: Estimator, frame: np.ndarray) -> None:
     with pytest.raises(ValueError, match="frame"):
         pose_estimator.estimate(frame)
 
 
-def test_closed_estimator_refuses_frames(blank_bgr: np.ndarray) -> None:
-    with PoseEstimator() as estimator:
+def test_closed_estimator_refuses_frames(blank_bgr: np.ndarray, full_model: str) -> None:
+    with open_estimator(full_model) as estimator:
         assert estimator.estimate(blank_bgr) is None
     with pytest.raises(RuntimeError, match="closed"):
         estimator.estimate(blank_bgr)
@@ -114,7 +114,7 @@ def test_closed_estimator_refuses_frames(blank_bgr: np.ndarray) -> None:
 
 
 def test_video_of_person_then_empty_room(
-    pose_estimator: PoseEstimator, astronaut_video: Callable[..., Path],
+    pose_estimator: Estimator, astronaut_video: Callable[..., Path],
 ) -> None:
     path = astronaut_video(n_astronaut=3, n_blank=2)
     capture = cv2.VideoCapture(str(path))
