@@ -27,8 +27,22 @@ log = logging.getLogger(__name__)
 
 # OpenCV's own notices ("can't open camera by index") repeat at every retry;
 # this module says it once, in words. OPENCV_LOG_LEVEL=... brings them back.
+def _silence_opencv() -> None:
+    """OpenCV 4 has ``cv2.setLogLevel``; OpenCV 5 (beside mediapipe 1.x) moved
+    it to ``cv2.utils.logging``."""
+    set_level = getattr(cv2, "setLogLevel", None)
+    if set_level is None:
+        try:
+            from cv2.utils import logging as cv_logging  # type: ignore[import-not-found]
+
+            set_level = cv_logging.setLogLevel
+        except (ImportError, AttributeError):
+            return
+    set_level(0)  # 0 = LOG_LEVEL_SILENT
+
+
 if "OPENCV_LOG_LEVEL" not in os.environ:
-    cv2.setLogLevel(0)  # 0 = LOG_LEVEL_SILENT
+    _silence_opencv()
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg")

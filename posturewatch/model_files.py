@@ -143,7 +143,7 @@ def file_problem(path: Path) -> str | None:
                     while stream.read(CHUNK_BYTES):  # reads to the end: checks the CRC
                         pass
     except zipfile.BadZipFile as exc:
-        return f"it is not a complete zip file ({exc})"
+        return f"it is damaged or incomplete ({exc})"
     except (OSError, EOFError, zipfile.LargeZipFile) as exc:
         return f"it cannot be read to the end ({exc})"
     return None
@@ -154,6 +154,10 @@ def model_kind(path: Path) -> str | None:
     'heavy' beyond that, None when it is not a valid bundle."""
     if file_problem(path) is not None:
         return None
+    return _kind_by_size(path)
+
+
+def _kind_by_size(path: Path) -> str:
     with zipfile.ZipFile(path) as bundle:
         size = bundle.getinfo("pose_landmarks_detector.tflite").file_size
     if size <= LITE_MAX_LANDMARK_BYTES:
@@ -186,7 +190,8 @@ def find(model: str, dirs: Iterable[Path] | None = None) -> Path | None:
 class ModelChoice:
     """The backend and model file ``pose.open_estimator`` will load, and why.
 
-    ``backend`` is 'legacy' or 'tasks'; ``model`` 'lite', 'full' or 'custom';
+    ``backend`` is 'legacy' or 'tasks'; ``model`` 'lite', 'full', 'heavy' (a
+    file given by path) or 'custom' (a path that cannot be used);
     ``path`` the ``.task`` file (None for the legacy backend's bundled model,
     and for a named model that must be downloaded first: ``download`` is then
     True). ``problem`` is set when nothing can load (no mediapipe, a missing
@@ -243,7 +248,8 @@ def choose(setting: str, info: MediapipeInfo | None = None,
             if why:
                 problem = (f"the pose model file {path} cannot be used: {why}. Download it "
                            "again, or set pose_model = \"auto\".")
-        return ModelChoice(setting, "tasks", "custom", path, "the file pose_model names",
+        kind = "custom" if problem else _kind_by_size(path)
+        return ModelChoice(setting, "tasks", kind, path, "the file pose_model names",
                            problem=problem)
     wanted = DEFAULT_MODEL if setting == "auto" else setting
     if wanted == "full" and info.legacy:

@@ -160,9 +160,9 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
 
 
 def close_monitor(monitor: Monitor) -> None:
-    """Close the database (writes what is held, checkpoints the WAL) and the
-    notifier's thread. Safe to call twice."""
-    for part in (monitor.store, monitor.notifier):
+    """Close the frame source, the pose model, the database (writes what is
+    held, checkpoints the WAL) and the notifier's thread. Safe to call twice."""
+    for part in (monitor.source, monitor.estimator, monitor.store, monitor.notifier):
         close = getattr(part, "close", None)
         if close is None:
             continue

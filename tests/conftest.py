@@ -12,10 +12,11 @@
   loads once): the full landmark model, on mediapipe 0.10.21's legacy backend
   where it is installed, else on the Tasks backend with
   ``../shared/models/pose_landmarker_full.task`` (skipped when absent).
-- every test gets its own user folders; where mediapipe has no bundled model
-  (mediapipe 1.x, Python 3.13+) the ``../shared/models`` files are linked into
-  that home's model cache, as after a first download, so the program's
-  ``auto`` choice finds a model without the network.
+- every test gets its own user folders. Where mediapipe has no bundled model
+  (mediapipe 1.x, Python 3.13+), the ``../shared/models`` files are linked into
+  this Python's installer folder (``<sys.prefix>/share/posturewatch/models``),
+  as an installer for such a Python does, so the program finds a model
+  without the network, in every process the tests start.
 - ``shared_data``: ``../shared/data`` next to the repository, or the test is
   skipped with the reason when that folder is absent.
 """
@@ -58,15 +59,22 @@ def _own_home_and_no_policy(tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("pw-home")
     monkeypatch.setenv("POSTUREWATCH_HOME", str(home))
     monkeypatch.setenv("POSTUREWATCH_POLICY", str(home / "no-policy.toml"))
-    if not HAS_LEGACY and SHARED_MODELS.is_dir():
-        link_models(home / "cache" / "models")
 
 
-def link_models(folder: Path) -> None:
-    """Link ``../shared/models``' .task files into ``folder`` (a model cache)."""
+@pytest.fixture(autouse=True, scope="session")
+def _models_beside_a_python_without_one() -> None:
+    """Where mediapipe carries no model, put the shared ones where an
+    installer would (see the module docstring)."""
+    if HAS_LEGACY or not SHARED_MODELS.is_dir():
+        return
+    from posturewatch.model_files import bundled_dirs
+
+    folder = bundled_dirs()[0]
     folder.mkdir(parents=True, exist_ok=True)
     for model in SHARED_MODELS.glob("pose_landmarker_*.task"):
-        (folder / model.name).symlink_to(model)
+        target = folder / model.name
+        if not target.exists():
+            target.symlink_to(model)
 
 
 @pytest.fixture(scope="session")

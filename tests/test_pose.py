@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -129,3 +130,91 @@ def test_video_of_person_then_empty_room(
     finally:
         capture.release()
     assert found == [True, True, True, False, False]
+
+
+# -- the two backends ----------------------------------------------------------------
+def test_tasks_backend_with_the_full_file_matches_the_legacy_backend(
+    shared_models: Path, astronaut_bgr: np.ndarray, astronaut_frame: np.ndarray,
+) -> None:
+    """Issue 8: the same network through either API gives the same landmarks."""
+    from posturewatch.model_files import mediapipe_info
+    from posturewatch.pose import LegacyPose, TasksPose
+
+    if not mediapipe_info().legacy:
+        pytest.skip("this mediapipe has no mp.solutions to compare with")
+    with LegacyPose() as legacy, TasksPose(shared_models / "pose_landmarker_full.task") as tasks:
+        for frame in (astronaut_bgr, astronaut_frame):
+            a, b = legacy.estimate(frame), tasks.estimate(frame)
+            assert a is not None and b is not None
+            for name in ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder"):
+                pa, pb = getattr(a, name), getattr(b, name)
+                assert (pb.x, pb.y) == pytest.approx((pa.x, pa.y), abs=1.0), name
+                assert pb.visibility == pytest.approx(pa.visibility, abs=0.01), name
+
+
+def test_the_lite_model_finds_the_astronaut_and_nobody_in_a_blank_frame(
+    shared_models: Path, astronaut_bgr: np.ndarray, blank_bgr: np.ndarray,
+) -> None:
+    with open_estimator(str(shared_models / "pose_landmarker_lite.task")) as lite:
+        sample = metrics.measure(lite.estimate(astronaut_bgr), None)
+        assert sample.present and sample.verdict is Verdict.UPRIGHT
+        assert lite.estimate(blank_bgr) is None
+
+
+def test_loading_a_model_does_not_import_matplotlib(full_model: str) -> None:
+    """``import mediapipe`` pulls matplotlib.pyplot (1.2 s, 30 MB) unless kept
+    out; a real matplotlib still imports afterwards."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from posturewatch.pose import open_estimator\n"
+        f"e = open_estimator({full_model!r})\n"
+        "print('mediapipe' in sys.modules, any(m.startswith('matplotlib') for m in sys.modules))\n"
+        "import matplotlib.pyplot\n"
+        "print(callable(matplotlib.pyplot.plot))\n"
+        "e.close()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "POSTUREWATCH_DEBUG_MEDIAPIPE"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False", "True"]
+
+
+def test_a_lazy_estimator_loads_on_first_use_and_a_failure_stops_the_monitor_clearly(
+    tmp_path: Path, astronaut_video: Callable[..., Path],
+) -> None:
+    from datetime import UTC, datetime
+
+    from posturewatch.app import Monitor
+    from posturewatch.camera import VideoFileSource
+    from posturewatch.clock import SimulatedClock
+    from posturewatch.config import Settings
+    from posturewatch.model_files import ModelError
+    from posturewatch.notify import RecordingNotifier
+    from posturewatch.pose import LazyEstimator
+    from posturewatch.store import Store
+
+    calls: list[str] = []
+
+    def broken() -> Estimator:
+        calls.append("load")
+        raise ModelError("the pose model file /x.task does not exist; fix the path.")
+
+    lazy = LazyEstimator(broken)
+    assert not lazy.loaded and calls == []
+    notifier = RecordingNotifier()
+    source = VideoFileSource(astronaut_video(n_astronaut=2, n_blank=0))
+    with Store(tmp_path / "pw.db") as store:
+        monitor = Monitor(Settings(), source, lazy, store, notifier,
+                          SimulatedClock(datetime(2026, 11, 16, 9, tzinfo=UTC)))
+        monitor.run()
+    assert calls == ["load"]
+    assert monitor.fatal == "the pose model file /x.task does not exist; fix the path."
+    assert notifier.shown == [("PostureWatch cannot start", monitor.fatal)]
+    left = 0  # no frame was read: both are still there
+    while source.grab().frame is not None:
+        left += 1
+    assert left == 2
