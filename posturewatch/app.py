@@ -17,6 +17,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -215,6 +216,7 @@ class Monitor:
         why and :attr:`fatal` holds the message."""
         if not isinstance(self.estimator, LazyEstimator) or self.estimator.loaded:
             return True
+        began = time.perf_counter()
         try:
             self.estimator.load()
         except ModelError as exc:
@@ -222,6 +224,7 @@ class Monitor:
             log.error("cannot load the pose model: %s", exc)
             self.tell("PostureWatch cannot start", self.fatal)
             return False
+        log.info("pose model loaded in %.2f s", time.perf_counter() - began)
         return True
 
     def run(self, max_ticks: int | None = None) -> None:

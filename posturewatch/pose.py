@@ -189,7 +189,8 @@ class _Backend:
         """Free the model; further ``estimate`` calls raise."""
         if not self._closed:
             self._closed = True
-            self._release()
+            with _quiet_native_stderr():  # mediapipe 1.x logs each accelerator it frees
+                self._release()
 
     def __enter__(self) -> _Backend:
         return self
