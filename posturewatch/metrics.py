@@ -223,15 +223,19 @@ def measure(
     landmarks: Landmarks | None,
     baseline: Baseline | None,
     sensitivity: float = 1.0,
+    limits: Thresholds | None = None,
 ) -> Sample:
     """One frame's ``Sample``: presence, verdict, confidence, metrics, score.
 
     ``landmarks`` None means nobody was found. ``baseline`` None uses the
     population defaults. ``confidence`` (0..1) is the landmarks' visibility,
     lowered near the threshold (halved right at it) and cut to 0.1 for views
-    that are not frontal. UNKNOWN verdicts carry score 0.
+    that are not frontal. UNKNOWN verdicts carry score 0. ``limits``, when
+    given, is the reference to judge by (``reference.UprightReference``'s
+    learned one) instead of ``thresholds(baseline, sensitivity)``.
     """
-    limits = thresholds(baseline, sensitivity)
+    if limits is None:
+        limits = thresholds(baseline, sensitivity)
     if not is_present(landmarks):
         return Sample(present=False, verdict=Verdict.UNKNOWN, confidence=0.0)
     assert landmarks is not None
