@@ -35,7 +35,6 @@ from posturewatch.messages import (
     Message,
     nudge_message,
 )
-from posturewatch.metrics import measure
 from posturewatch.model import (
     Action,
     Baseline,
@@ -53,6 +52,7 @@ from posturewatch.model import (
 from posturewatch.model_files import ModelError
 from posturewatch.notify import Button, Notifier, supports_buttons
 from posturewatch.pose import Estimator, LazyEstimator
+from posturewatch.reference_store import ReferenceKeeper
 from posturewatch.session import Tracker
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,8 @@ class Monitor:
         self.status_path = status_path
         self.baseline_path = baseline_path
         self.tracker = Tracker(settings, self.tz)
+        # The upright reference that follows the user (reference.py), kept in the store.
+        self.references = ReferenceKeeper(store, baseline, settings.posture_sensitivity)
         self.commands: queue.Queue[Command] = queue.Queue()
         self.stop = threading.Event()
         self.state: State | None = None
@@ -172,8 +174,7 @@ class Monitor:
         if grab.frame is None:
             return Sample(present=False, verdict=Verdict.UNKNOWN, camera=grab.state), grab.state
         landmarks = self.estimator.estimate(grab.frame)
-        sample = measure(landmarks, self.baseline, self.settings.posture_sensitivity)
-        return sample, grab.state
+        return self.references.measure(self.clock.now(), landmarks), grab.state
 
     def tick(self) -> TickResult:
         """One sampling step at ``clock.now()``. Returns what happened."""
@@ -207,6 +208,7 @@ class Monitor:
         now = now or self.clock.now()
         actions = self.tracker.flush(now)
         self.dispatch(now, actions)
+        self.references.save(now)
         self.write_status(now, running=False)
         return actions
 
@@ -310,6 +312,7 @@ class Monitor:
         fresh = load_baseline(self.baseline_path) if self.baseline_path else None
         if fresh is not None:
             self.baseline = fresh
+            self.references.reseed(fresh)
             log.info("loaded the new baseline from %s", self.baseline_path)
 
     def _baseline_stamp(self) -> float | None:
@@ -438,6 +441,7 @@ class Monitor:
         state = self.tracker.state(now)
         data = status_dict(state, running=running)
         data["baseline"] = self.baseline is not None
+        data["camera_moved_since_calibration"] = self.references.camera_moved_since_calibration
         try:
             self.status_path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.status_path.with_suffix(".tmp")
@@ -462,6 +466,7 @@ class Monitor:
         now = self.clock.now()
         if isinstance(result, Baseline):
             self.baseline = result
+            self.references.reseed(result)
             if self.baseline_path is not None:
                 save_baseline(self.baseline_path, result)
             self.store.write(Event(EventKind.CALIBRATION, now, {"ok": True,

@@ -145,9 +145,13 @@ def status(as_json: bool) -> None:
               help="Keep the minute summaries and events in this database.")
 @click.option("--baseline-from", type=click.Path(exists=True, path_type=Path), default=None,
               help="Calibrate from this upright image or folder first.")
+@click.option("--trace", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write one CSV row per frame: verdict, score, metrics, the upright "
+                   "reference, why a verdict was unknown.")
 @MODEL_OPTION
 def replay(source: Path, interval_s: float, start: str | None, config_file: Path | None,
-           db_path: Path | None, baseline_from: Path | None, model: str | None) -> None:
+           db_path: Path | None, baseline_from: Path | None, trace: Path | None,
+           model: str | None) -> None:
     """Run the whole pipeline over a video or image folder on a simulated clock.
 
     The last line of output is one JSON object with the totals and nudges.
@@ -164,7 +168,7 @@ def replay(source: Path, interval_s: float, start: str | None, config_file: Path
     with open_pose(resolved.settings) as estimator:
         baseline = baseline_or_fail(baseline_from, estimator, when)
         result = run_replay(frames, estimator, resolved.settings, when, interval_s,
-                            db_path=db_path, baseline=baseline, tz=local_tz())
+                            db_path=db_path, baseline=baseline, tz=local_tz(), trace=trace)
     for nudge in result["nudges"]:  # type: ignore[union-attr]
         click.echo(f"  nudge {nudge['kind']:8} at {nudge['at_s'] / 60:7.1f} min")
     click.echo(
@@ -195,14 +199,26 @@ def baseline_or_fail(path: Path | None, estimator: object, now: datetime) -> obj
               help="Calibrate from this upright image or folder first.")
 @click.option("--sensitivity", type=click.FloatRange(0.5, 2.0), default=None,
               help="Posture sensitivity (default: from the settings).")
+@click.option("--stream", is_flag=True,
+              help="Judge the images as one session (natural file order, img2 before img10) "
+                   "with the upright reference learning as it goes; without it each image "
+                   "is judged alone.")
+@click.option("--interval-s", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="With --stream: simulated seconds between consecutive images.")
+@click.option("--trace", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --stream: write one CSV row per image.")
 @MODEL_OPTION
 def eval_command(folder: Path, baseline_from: Path | None, sensitivity: float | None,
+                 stream: bool, interval_s: float, trace: Path | None,
                  model: str | None) -> None:
     """Score posture detection on FOLDER/upright, FOLDER/slouched [and FOLDER/absent].
 
     The last line of output is one JSON object with the scores.
     """
-    from posturewatch.evaluate import evaluate
+    from posturewatch.evaluate import evaluate, evaluate_stream
+
+    if trace is not None and not stream:
+        fail("--trace goes with --stream (each image alone has no session to trace)")
 
     if not (folder / "upright").is_dir() or not (folder / "slouched").is_dir():
         fail(f"{folder} must hold upright/ and slouched/ folders of images")
@@ -210,8 +226,11 @@ def eval_command(folder: Path, baseline_from: Path | None, sensitivity: float | 
     started = time.perf_counter()
     with open_pose(settings) as estimator:
         baseline = baseline_or_fail(baseline_from, estimator, datetime.now(UTC))
-        result = evaluate(folder, estimator, baseline,
-                          sensitivity if sensitivity is not None else settings.posture_sensitivity)
+        chosen = sensitivity if sensitivity is not None else settings.posture_sensitivity
+        if stream:
+            result = evaluate_stream(folder, estimator, baseline, chosen, interval_s, trace)
+        else:
+            result = evaluate(folder, estimator, baseline, chosen)
     result["seconds"] = round(time.perf_counter() - started, 2)
     result["pose_model"] = settings.pose_model
     for key in ("n", "detection_rate", "balanced_accuracy", "false_alarm_rate", "miss_rate",

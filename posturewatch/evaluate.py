@@ -19,8 +19,9 @@ judged present with an UNKNOWN verdict at confidence 0.1 (no false alarm).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -29,6 +30,9 @@ from posturewatch import calibration, metrics
 from posturewatch.calibration import CalibrationRefused
 from posturewatch.model import Baseline, Sample
 from posturewatch.pose import Estimator
+from posturewatch.reference import UprightReference
+from posturewatch.trace import TraceWriter
+from posturewatch.trace import row as trace_row
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 LABELS = ("upright", "slouched", "absent")
@@ -77,35 +81,109 @@ def evaluate(
     no labelled image exists.
     """
     folder = Path(folder)
+    images = _labelled_images(folder)
+    judged: list[tuple[str, Path, Sample | None]] = []
+    for label in LABELS:
+        for path in images[label]:
+            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            sample = (None if frame is None
+                      else metrics.measure(estimator.estimate(frame), baseline, sensitivity))
+            judged.append((label, path, sample))
+    return _score(folder, judged, baseline, sensitivity)
+
+
+def natural_key(name: str) -> tuple[object, ...]:
+    """Sort key putting ``img2`` before ``img10`` (digit runs compare as numbers)."""
+    return tuple(int(part) if part.isdigit() else part.lower()
+                 for part in re.split(r"(\d+)", name))
+
+
+def stream_order(folder: Path) -> list[tuple[str, Path]]:
+    """Every labelled image of ``folder`` as one session: (label, path) in
+    natural order of the file names across the label folders (ties: upright,
+    slouched, absent). Raises ``FileNotFoundError`` when there is none."""
+    images = _labelled_images(Path(folder))
+    rank = {label: i for i, label in enumerate(LABELS)}
+    items = [(label, path) for label in LABELS for path in images[label]]
+    return sorted(items, key=lambda item: (natural_key(item[1].name), rank[item[0]]))
+
+
+def evaluate_stream(
+    folder: Path,
+    estimator: Estimator,
+    baseline: Baseline | None,
+    sensitivity: float = 1.0,
+    interval_s: float = 5.0,
+    trace: Path | None = None,
+) -> dict[str, object]:
+    """Score the images as ONE session (``eval --stream``): in ``stream_order``,
+    ``interval_s`` apart, judged by the upright reference that follows the
+    user (``reference.py``), seeded by ``baseline`` or the population defaults,
+    learning as it goes. The result has :func:`evaluate`'s keys plus
+    ``stream: True``, ``interval_s`` and the final ``reference`` (nose, neck,
+    camera moves). ``trace``: one CSV row per image (``trace.FIELDS`` + file).
+    """
+    folder = Path(folder)
+    order = stream_order(folder)
+    follower = UprightReference.seeded(baseline, sensitivity)
+    start = datetime(2000, 1, 3, 9, 0, tzinfo=UTC)  # a Monday morning; only differences matter
+    judged: list[tuple[str, Path, Sample | None]] = []
+    tracer = TraceWriter(trace, with_file=True) if trace is not None else None
+    try:
+        for k, (label, path) in enumerate(order):
+            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if frame is None:
+                judged.append((label, path, None))
+                continue
+            now = start + timedelta(seconds=k * interval_s)
+            sample, status = follower.measure(now, estimator.estimate(frame))
+            judged.append((label, path, sample))
+            if tracer is not None:
+                tracer.write(trace_row(k * interval_s, sample, status, f"{label}/{path.name}"))
+    finally:
+        if tracer is not None:
+            tracer.close()
+    result = _score(folder, judged, baseline, sensitivity)
+    result["stream"] = True
+    result["interval_s"] = interval_s
+    result["reference"] = {"nose": round(follower.nose, 4), "neck": round(follower.neck, 4),
+                           "camera_moves": follower.epoch}
+    return result
+
+
+def _labelled_images(folder: Path) -> dict[str, list[Path]]:
     images = {label: iter_images(folder / label) for label in LABELS}
     if not any(images.values()):
         raise FileNotFoundError(
             f"no images in {folder}/upright, {folder}/slouched or {folder}/absent"
         )
+    return images
+
+
+def _score(folder: Path, judged: list[tuple[str, Path, Sample | None]],
+           baseline: Baseline | None, sensitivity: float) -> dict[str, object]:
+    """The scores of judged images (sample None: unreadable)."""
     confusion = {label: dict.fromkeys(JUDGEMENTS, 0) for label in LABELS}
     confidences: dict[str, list[float]] = {label: [] for label in LABELS}
     errors: list[dict[str, object]] = []
     unreadable: list[str] = []
-    for label in LABELS:
-        for path in images[label]:
-            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if frame is None:
-                unreadable.append(f"{label}/{path.name}")
-                continue
-            sample = metrics.measure(estimator.estimate(frame), baseline, sensitivity)
-            judged = judge(sample)
-            confusion[label][judged] += 1
-            confidences[label].append(sample.confidence)
-            if judged != label:
-                errors.append(
-                    {
-                        "file": f"{label}/{path.name}",
-                        "label": label,
-                        "judged": judged,
-                        "score": round(sample.score, 3),
-                        "confidence": round(sample.confidence, 3),
-                    }
-                )
+    for label, path, sample in judged:
+        if sample is None:
+            unreadable.append(f"{label}/{path.name}")
+            continue
+        judgement = judge(sample)
+        confusion[label][judgement] += 1
+        confidences[label].append(sample.confidence)
+        if judgement != label:
+            errors.append(
+                {
+                    "file": f"{label}/{path.name}",
+                    "label": label,
+                    "judged": judgement,
+                    "score": round(sample.score, 3),
+                    "confidence": round(sample.confidence, 3),
+                }
+            )
     counts = {label: sum(confusion[label].values()) for label in LABELS}
     n_up, n_sl, n_ab = counts["upright"], counts["slouched"], counts["absent"]
     up, sl = confusion["upright"], confusion["slouched"]

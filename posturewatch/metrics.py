@@ -91,15 +91,15 @@ MIN_SHOULDER_WIDTH_PX = 1.0
 # Population defaults, see the module docstring for the figures.
 POPULATION_NOSE_HEIGHT = 0.59
 POPULATION_NECK_HEIGHT = 0.65
-POPULATION_NOSE_TOLERANCE = 0.20
-POPULATION_NECK_TOLERANCE = 0.125
+POPULATION_NOSE_TOLERANCE = 0.12
+POPULATION_NECK_TOLERANCE = 0.075
 
 # Calibrated thresholds, see "With a baseline" above.
 SPREAD_K = 3.0
-NOSE_TOLERANCE_FLOOR = 0.16
-NECK_TOLERANCE_FLOOR = 0.08
+NOSE_TOLERANCE_FLOOR = POPULATION_NOSE_TOLERANCE
+NECK_TOLERANCE_FLOOR = POPULATION_NECK_TOLERANCE
 NOSE_TOLERANCE_MIN = 0.06  # even at high sensitivity: never hair-trigger
-NECK_TOLERANCE_MIN = 0.04
+NECK_TOLERANCE_MIN = 0.0375
 
 # A frontal view: posture-dev ranges with wide margins. Side-view photos
 # (../shared/data/side-view) give shoulder_width_frac 0.01-0.11 and
@@ -265,6 +265,23 @@ def measure(
         metrics=metrics,
         score=max(0.0, raw),
     )
+
+
+def why_unknown(sample: Sample) -> str:
+    """Why ``sample`` has an UNKNOWN verdict, in a few words ("" when it has
+    another verdict). Derived from the sample alone, as ``measure`` made it."""
+    if sample.verdict is not Verdict.UNKNOWN:
+        return ""
+    if sample.camera.value != "ok":
+        return f"no frame (camera {sample.camera.value})"
+    if not sample.present:
+        return "nobody in view"
+    if sample.metrics is None or not _finite(sample.metrics):
+        return "shoulders too close together to measure"
+    problem = view_problem(sample.metrics)
+    if problem is not None:
+        return problem
+    return f"landmarks not visible enough (confidence {sample.confidence:.2f})"
 
 
 def _finite(metrics: Metrics) -> bool:

@@ -33,6 +33,8 @@ from posturewatch.model import (
 from posturewatch.notify import RecordingNotifier
 from posturewatch.pose import Estimator
 from posturewatch.store import Store
+from posturewatch.trace import TraceWriter
+from posturewatch.trace import row as trace_row
 
 
 @dataclass
@@ -74,14 +76,20 @@ def replay(
     db_path: Path | None = None,
     baseline: Baseline | None = None,
     tz: tzinfo | None = None,
+    trace: Path | None = None,
 ) -> dict[str, object]:
-    """Run the pipeline over every frame of ``source``; returns the totals as a dict."""
+    """Run the pipeline over every frame of ``source``; returns the totals as a dict.
+
+    ``trace``: write one CSV row per frame there (``trace.FIELDS``): what the
+    posture judge saw, the reference it judged by, and why a verdict was unknown.
+    """
     settings = replace(settings, sample_interval_s=interval_s)
     clock = SimulatedClock(start)
     start = clock.now()
     notifier = RecordingNotifier()
     totals = ReplayTotals()
     began = time.perf_counter()
+    tracer = TraceWriter(trace) if trace is not None else None
     with tempfile.TemporaryDirectory(prefix="posturewatch-replay-") as scratch:
         store = Store(db_path or Path(scratch) / "replay.db")
         try:
@@ -101,6 +109,9 @@ def replay(
                 sample, camera = monitor.sample_once()
                 if camera is CameraState.ENDED:
                     break
+                if tracer is not None:
+                    at_s = (clock.now() - start).total_seconds()
+                    tracer.write(trace_row(at_s, sample, monitor.references.last))
                 if totals.frames == 0:
                     step(sample)  # the origin: accounts for nothing
                 totals.frames += 1
@@ -114,6 +125,8 @@ def replay(
         finally:
             store.close()
             source.close()
+            if tracer is not None:
+                tracer.close()
     wall_s = time.perf_counter() - began
     return {
         "frames": totals.frames,
@@ -132,5 +145,6 @@ def replay(
         "notifications": [{"title": t, "body": b} for t, b in notifier.shown],
         "baseline": "calibrated" if baseline is not None else "population defaults",
         "db": str(db_path) if db_path else None,
+        "trace": str(trace) if trace else None,
         "wall_s": round(wall_s, 3),
     }

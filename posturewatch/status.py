@@ -76,6 +76,9 @@ def describe_status(data: dict[str, object], now: datetime, tz: tzinfo) -> str:
         lines.append(f"Next nudge: {kind} at {nxt:%H:%M}.")
     if not data.get("in_working_hours", True):
         lines.append("Outside working hours: no nudges now.")
+    if data.get("camera_moved_since_calibration"):
+        lines.append("The camera seems to have moved since you calibrated: run "
+                     "`posturewatch calibrate` again while sitting upright.")
     if data.get("baseline") is False:
         lines.append("Not calibrated: run `posturewatch calibrate` while sitting upright.")
     return "\n".join(lines)

@@ -300,7 +300,8 @@ def test_a_wide_spread_widens_the_tolerance() -> None:
 
 def test_higher_sensitivity_means_smaller_threshold() -> None:
     baseline = baseline_of(spread=0.0)
-    drift = person(nose=0.59 - 0.12, neck=0.65 - 0.06)  # 3/4 of the floor tolerances
+    drift = person(nose=0.59 - 0.75 * metrics.NOSE_TOLERANCE_FLOOR,
+                   neck=0.65 - 0.75 * metrics.NECK_TOLERANCE_FLOOR)  # 3/4 of the floors
     assert metrics.measure(drift, baseline, 1.0).verdict is Verdict.UPRIGHT
     assert metrics.measure(drift, baseline, 2.0).verdict is Verdict.SLOUCHED
     assert metrics.measure(drift, baseline, 2.0).score == pytest.approx(1.5)
