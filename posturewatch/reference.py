@@ -91,8 +91,8 @@ measurements (0.07-0.16). Above: room for someone who sits much taller."""
 RECENT_N = 12
 """Samples whose median view is compared with the epoch's (1 minute at 5 s)."""
 
-ANCHOR_MIN = 12
-"""Samples the epoch needs before its view can be compared."""
+ANCHOR_MIN = 60
+"""Samples the epoch needs before its view can be compared (5 minutes at 5 s)."""
 
 ANCHOR_S = 10 * 60.0
 """The epoch's view is the median over its last 10 minutes (before the recent ones)."""
