@@ -18,7 +18,7 @@ import random
 import sqlite3
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -162,8 +162,7 @@ def replay_session(ticks: Sequence[Tick], estimator: object,
     the stored minute rows (slouched when slouched_s >= present_s / 2)."""
     from posturewatch.replay import replay
 
-    settings = replace(settings or Settings(), work_hours="00:00-24:00",
-                       work_days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+    settings = settings or Settings()
     with tempfile.TemporaryDirectory(prefix="pw-session-") as scratch:
         db = Path(scratch) / "session.db"
         result = replay(TickSource(ticks), estimator, settings, START, INTERVAL_S,  # type: ignore[arg-type]

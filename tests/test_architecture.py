@@ -15,6 +15,7 @@ PURE = [
     "posturewatch.session",
     "posturewatch.config",
     "posturewatch.calibration",
+    "posturewatch.reference",
     "posturewatch.report",
     "posturewatch.messages",
 ]

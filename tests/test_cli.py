@@ -168,3 +168,41 @@ def test_every_command_is_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
     for name in cli.commands:
         assert f"posturewatch {name}" in readme, f"README does not mention `posturewatch {name}`"
+
+
+@pytest.mark.model
+def test_replay_trace_writes_one_row_per_frame(tmp_path: Path, astronaut_frame, blank_bgr) -> None:
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(folder / f"{i:02}.png"), astronaut_frame)
+    cv2.imwrite(str(folder / "09.png"), blank_bgr)
+    trace = tmp_path / "trace.csv"
+    done = posturewatch(tmp_path, "replay", str(folder), "--trace", str(trace))
+    assert done.returncode == 0, done.stderr
+    assert last_json(done.stdout)["frames"] == 4
+    import csv
+
+    rows = list(csv.DictReader(trace.open()))
+    assert [r["at_s"] for r in rows] == ["0.0", "5.0", "10.0", "15.0"]
+    assert {"verdict", "score", "confidence", "nose_height", "neck_height", "nose_reference",
+            "neck_reference", "unknown_reason"} <= set(rows[0])
+    assert rows[0]["present"] == "1" and rows[0]["nose_reference"] != ""
+    assert rows[3]["present"] == "0" and rows[3]["unknown_reason"] == "nobody in view"
+
+
+@pytest.mark.model
+def test_eval_stream_on_posture_dev_keeps_the_contract(tmp_path: Path, shared_data: Path) -> None:
+    done = posturewatch(tmp_path, "eval", str(shared_data / "posture-dev"), "--stream")
+    assert done.returncode == 0, done.stderr
+    result = last_json(done.stdout)
+    assert result["stream"] is True and result["n"] == 52
+    for key in ("balanced_accuracy", "false_alarm_rate", "miss_rate", "confusion", "errors"):
+        assert key in result
+
+
+def test_eval_trace_needs_stream(tmp_path: Path) -> None:
+    for label in ("upright", "slouched"):
+        (tmp_path / "set" / label).mkdir(parents=True)
+    done = posturewatch(tmp_path, "eval", str(tmp_path / "set"), "--trace", "t.csv")
+    assert done.returncode == 2 and "--stream" in done.stderr

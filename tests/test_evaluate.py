@@ -252,3 +252,47 @@ def test_side_view_degrades_to_unknown(shared_data: Path, pose_estimator: Estima
         sample = metrics.measure(pose_estimator.estimate(cv2.imread(str(path))), None)
         assert sample.verdict is Verdict.UNKNOWN, path.name
         assert sample.confidence <= 0.1, path.name
+
+
+# -- one session: eval --stream ------------------------------------------------------------
+
+
+def test_natural_order_puts_img2_before_img10() -> None:
+    names = ["img10.png", "img2.png", "IMG1.png", "img2b.png", "a.png"]
+    assert sorted(names, key=evaluate.natural_key) == [
+        "a.png", "IMG1.png", "img2.png", "img2b.png", "img10.png"]
+
+
+def test_stream_order_merges_the_label_folders(tmp_path: Path) -> None:
+    for label, names in (("upright", ["img1", "img2", "img10"]), ("slouched", ["img3", "img11"])):
+        for name in names:
+            write_grey(tmp_path / label / f"{name}.png", UPRIGHT)
+    order = [f"{label}/{path.stem}" for label, path in evaluate.stream_order(tmp_path)]
+    assert order == ["upright/img1", "upright/img2", "slouched/img3", "upright/img10",
+                     "slouched/img11"]
+
+
+def test_stream_learns_a_taller_sitter_that_single_images_miss(tmp_path: Path) -> None:
+    """Someone who sits taller than the defaults: alone, her slouch to the
+    population's upright is judged upright; as a session, the reference
+    learns her upright first and then catches it."""
+    tall, slump = 200, 210
+    LOOKS[tall] = frontal(0.85, 0.85)
+    LOOKS[slump] = frontal(0.6, 0.65)
+    try:
+        for k in range(1, 25):
+            write_grey(tmp_path / "upright" / f"img{k}.png", tall)
+        for k in range(25, 37):
+            write_grey(tmp_path / "slouched" / f"img{k}.png", slump)
+        alone = evaluate.evaluate(tmp_path, GreyLevelEstimator(), None)
+        trace = tmp_path / "trace.csv"
+        stream = evaluate.evaluate_stream(tmp_path, GreyLevelEstimator(), None, trace=trace)
+    finally:
+        del LOOKS[tall], LOOKS[slump]
+    assert alone["slouched_recall"] == 0.0
+    assert stream["slouched_recall"] == 1.0 and stream["false_alarm_rate"] == 0.0
+    assert stream["stream"] is True and stream["reference"]["nose"] > 0.8
+    rows = trace.read_text().splitlines()
+    assert len(rows) == 1 + 36
+    assert rows[0].startswith("at_s,present,verdict,score,confidence,nose_height,neck_height,")
+    assert rows[2].endswith("upright/img2.png")
