@@ -6,15 +6,20 @@ on its own, exactly as one tick of the monitor would judge a webcam frame:
 pose -> ``metrics.measure`` with the given baseline (population defaults when
 None). Images are read here and never written anywhere.
 
-Measured with ``evaluate(Path("../shared/data/posture-dev"), open_estimator("full"), None)``
-(what ``posturewatch eval ../shared/data/posture-dev`` runs): n=52, detection
-rate 1.0, balanced accuracy 0.942, false alarm rate 0.0, miss rate 0.115
-(3 of 26 slouched judged upright). Sensitivity 0.5: 0.75 / 0.0; 2.0: 0.962 /
-0.038. With ``--baseline-from`` the posture-dev ``upright/`` folder itself:
-0.962 / 0.0. A baseline from one single upright photo, each of the 26 in
-turn, scored on the other 51: false alarms 0.014 on average, 0.20 at worst
-(when that photo is an outlier), hit rate 0.90. The side-view photos are all
-judged present with an UNKNOWN verdict at confidence 0.1 (no false alarm).
+Measured with ``posturewatch eval ../shared/data/posture-dev`` (issue 9's
+tolerances, uncalibrated): n=52, detection rate 1.0, balanced accuracy 0.962,
+no false alarm, 2 of 26 slouched judged upright, with either landmark model
+(``--model ../shared/models/pose_landmarker_lite.task`` or ``..._full.task``).
+With ``--stream`` (one session, the reference learning from the first 17
+upright photos, taken farther from the camera than the next 9): full 0.923 with
+3 of 26 upright photos flagged, lite 0.885 with 5 (the leaning-in ones). With
+``--baseline-from`` the ``upright/`` folder itself: 0.962 / 0.0. The side-view
+photos are all judged present with an UNKNOWN verdict at confidence 0.1 (no
+false alarm).
+
+``eval --stream`` judges the images as one session instead: every labelled
+image in natural order of the file names (``img2`` before ``img10``), 5 s
+apart, by the upright reference that follows the user (``reference.py``).
 """
 
 from __future__ import annotations
