@@ -206,3 +206,28 @@ def test_a_command_on_the_last_tick_is_stored_once(
     monitor.store.close()
     assert rows(tmp_path / "pw.db", "select count(*) from events where kind='water_logged'") \
         == [(1,)]
+
+
+def test_the_learned_reference_survives_a_restart_and_calibration_reseeds_it(
+    tmp_path: Path, astronaut_video, pose_estimator
+) -> None:
+    from posturewatch.metrics import POPULATION_NECK_HEIGHT, POPULATION_NOSE_HEIGHT
+
+    video = astronaut_video(n_astronaut=12, n_blank=0)
+    monitor = make_monitor(tmp_path, VideoFileSource(video), pose_estimator)
+    monitor.run()
+    monitor.store.close()
+    learned = (monitor.references.reference.nose, monitor.references.reference.neck)
+    assert learned != (POPULATION_NOSE_HEIGHT, POPULATION_NECK_HEIGHT)  # it learned the astronaut
+    status = (tmp_path / "status.json").read_text()
+    assert '"camera_moved_since_calibration": false' in status
+    again = make_monitor(tmp_path, VideoFileSource(astronaut_video(n_astronaut=6, n_blank=0,
+                                                                   name="b.avi")),
+                         pose_estimator)
+    assert (again.references.reference.nose, again.references.reference.neck) == learned
+    result = again.calibrate()
+    again.store.close()
+    assert isinstance(result, Baseline)
+    assert again.references.reference.calibrated
+    assert again.references.reference.seed == (result.median.nose_height,
+                                                result.median.neck_height)

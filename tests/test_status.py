@@ -52,3 +52,16 @@ def test_status_for_an_open_ended_pause_and_a_busy_camera() -> None:
 def test_status_without_any_file() -> None:
     text = describe_status({"running": False}, T0, UTC)
     assert "not running" in text and "No status yet" in text
+
+
+def test_status_suggests_calibrating_again_after_a_camera_move() -> None:
+    from datetime import UTC, datetime
+
+    from posturewatch.status import describe_status
+
+    now = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+    data = {"running": True, "pid": 1, "at": now.isoformat(), "presence": "present",
+            "verdict": "upright", "camera_moved_since_calibration": True}
+    assert "calibrate` again" in describe_status(data, now, UTC)
+    data["camera_moved_since_calibration"] = False
+    assert "calibrate` again" not in describe_status(data, now, UTC)
