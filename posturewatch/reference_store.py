@@ -2,8 +2,8 @@
 
 The adapter around the pure ``reference.UprightReference``: the monitor hands
 it each frame's landmarks with ``now``; it judges and learns, saves the state
-(numbers only) in the store's ``meta`` table at most once a minute and when the
-monitor stops, and logs (once per move) when the camera seems to have moved
+(numbers only) in the store's ``meta`` table at most every 5 minutes and when
+the monitor stops, and logs (once per move) when the camera seems to have moved
 since the user calibrated, so ``status`` and the tray can suggest calibrating
 again.
 
@@ -30,7 +30,7 @@ from posturewatch.reference import Status, UprightReference
 log = logging.getLogger(__name__)
 
 META_KEY = "upright_reference"
-SAVE_EVERY_S = 60.0
+SAVE_EVERY_S = 300.0  # and when the monitor stops: a crash loses at most 5 minutes
 
 
 class ReferenceKeeper:
