@@ -1,8 +1,9 @@
 """Time the weekly report on a database holding a year of minute summaries.
 
-Builds a realistic SQLite file (the store's schema: ``minutes`` and ``events``)
-with one year of office weeks in a local zone, then renders each format a few
-times and prints the best time and the HTML size. Standard library only.
+Builds a realistic database through the store (``posturewatch.store.Store``,
+the schema and writes the monitor uses) with one year of office weeks in a
+local zone, then renders each format a few times (reading through the store,
+as ``posturewatch report`` does) and prints the best time and the HTML size.
 
     /work/venv/bin/python bench/report_bench.py [--db PATH] [--zone Europe/Berlin]
         [--days 365] [--all-minutes] [--repeat 5]
@@ -14,9 +15,7 @@ away outside desk hours) instead of desk hours only: the worst case.
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import sqlite3
 import sys
 import tempfile
 import time
@@ -26,27 +25,21 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from posturewatch.report_render import render_report  # noqa: E402
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS minutes (
-    minute TEXT PRIMARY KEY, present_s REAL, seated_s REAL, slouched_s REAL,
-    away_s REAL, unknown_s REAL, samples INTEGER, neck_height REAL,
-    nose_height REAL, head_size REAL, score REAL);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT);
-CREATE INDEX IF NOT EXISTS events_at ON events(at);
-"""
+from posturewatch.model import Event, EventKind, MinuteSummary  # noqa: E402
+from posturewatch.report.files import render_report  # noqa: E402
+from posturewatch.store import Store  # noqa: E402
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def away_minute(at: datetime) -> MinuteSummary:
+    return MinuteSummary(at, 0.0, 0.0, 0.0, 60.0, 0.0, 12)
 
 
-def office_day(day: date, zone: ZoneInfo, rng: random.Random) -> tuple[list[tuple], list[tuple]]:
-    """Minute rows and events for one working day: bouts, breaks, lunch, nudges."""
-    minutes: list[tuple] = []
-    events: list[tuple] = []
+def office_day(
+    day: date, zone: ZoneInfo, rng: random.Random
+) -> tuple[list[MinuteSummary], list[Event]]:
+    """Minute summaries and events for one working day: bouts, breaks, lunch, nudges."""
+    minutes: list[MinuteSummary] = []
+    events: list[Event] = []
     start = datetime(day.year, day.month, day.day, 8, 0, tzinfo=zone) + timedelta(
         minutes=rng.randint(0, 75)
     )
@@ -56,7 +49,7 @@ def office_day(day: date, zone: ZoneInfo, rng: random.Random) -> tuple[list[tupl
     moment = start.astimezone(UTC).replace(second=0)
     finish = finish.astimezone(UTC)
     lunch_done = False
-    events.append((iso(moment), "sitting_started", "{}"))
+    events.append(Event(EventKind.SITTING_STARTED, moment))
     next_water = moment + timedelta(minutes=60)
     while moment < finish:
         bout = rng.choice((15, 25, 35, 45, 55, 70, 90))
@@ -67,124 +60,70 @@ def office_day(day: date, zone: ZoneInfo, rng: random.Random) -> tuple[list[tupl
             slouched = min(60.0, max(0.0, rng.gauss(60 * slouch_p, 8)))
             score = round(0.4 + slouch_p, 3)
             at = moment + timedelta(minutes=i)
-            minutes.append(
-                (
-                    iso(at),
-                    60.0,
-                    60.0,
-                    round(slouched, 1),
-                    0.0,
-                    0.0,
-                    12,
-                    1.1 - slouch_p,
-                    0.9,
-                    0.45,
-                    score,
-                )
-            )
+            minutes.append(MinuteSummary(at, 60.0, 60.0, round(slouched, 1), 0.0, 0.0, 12,
+                                         1.1 - slouch_p, 0.9, 0.45, score))
             if i == 30 or (i > 30 and (i - 30) % 15 == 0):
-                events.append(
-                    (
-                        iso(at),
-                        "nudge_shown",
-                        json.dumps(
-                            {"kind": "break", "sitting_s": i * 60, "repeat": (i - 30) // 15}
-                        ),
-                    )
-                )
+                detail = {"kind": "break", "sitting_s": i * 60, "repeat": (i - 30) // 15}
+                events.append(Event(EventKind.NUDGE_SHOWN, at, detail))
                 last_nudge = at
             if slouched > 30 and rng.random() < 0.2:
-                events.append(
-                    (
-                        iso(at + timedelta(seconds=30)),
-                        "nudge_shown",
-                        json.dumps({"kind": "posture", "sitting_s": i * 60, "repeat": 0}),
-                    )
-                )
+                detail = {"kind": "posture", "sitting_s": i * 60, "repeat": 0}
+                events.append(Event(EventKind.NUDGE_SHOWN, at + timedelta(seconds=30), detail))
             if at >= next_water:
-                events.append(
-                    (
-                        iso(at),
-                        "nudge_shown",
-                        json.dumps({"kind": "water", "sitting_s": i * 60, "repeat": 0}),
-                    )
-                )
+                detail = {"kind": "water", "sitting_s": i * 60, "repeat": 0}
+                events.append(Event(EventKind.NUDGE_SHOWN, at, detail))
                 if rng.random() < 0.6:
-                    events.append(
-                        (iso(at + timedelta(minutes=rng.randint(1, 10))), "water_logged", "{}")
-                    )
+                    drink = at + timedelta(minutes=rng.randint(1, 10))
+                    events.append(Event(EventKind.WATER_LOGGED, drink))
                 next_water = at + timedelta(minutes=60)
         moment += timedelta(minutes=bout)
         local = moment.astimezone(zone)
         away = rng.choice((2, 3, 5, 8, 12))
         if not lunch_done and local.hour >= 12:
             away, lunch_done = rng.randint(30, 50), True
-        for i in range(away):
-            minutes.append(
-                (
-                    iso(moment + timedelta(minutes=i)),
-                    0.0,
-                    0.0,
-                    0.0,
-                    60.0,
-                    0.0,
-                    12,
-                    None,
-                    None,
-                    None,
-                    None,
-                )
-            )
+        minutes += [away_minute(moment + timedelta(minutes=i)) for i in range(away)]
         # Like the tracker: the break is recorded when the absence reaches 2
         # minutes, with followed_nudge only when they left within 15 min of a nudge.
-        detail: dict[str, object] = {"sat_s": bout * 60, "away_s": 120, "source": "detected"}
+        taken: dict[str, object] = {"sat_s": bout * 60, "away_s": 120, "source": "detected"}
         if last_nudge is not None and moment - last_nudge <= timedelta(minutes=15):
-            detail["followed_nudge"] = True
-        events.append((iso(moment + timedelta(minutes=2)), "break_taken", json.dumps(detail)))
+            taken["followed_nudge"] = True
+        events.append(Event(EventKind.BREAK_TAKEN, moment + timedelta(minutes=2), taken))
         moment += timedelta(minutes=away)
     return minutes, events
 
 
+def whole_day(day: date, zone: ZoneInfo, have: set[datetime]) -> list[MinuteSummary]:
+    """An away minute for every minute of the local day not in ``have``."""
+    moment = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+    stop = (datetime(day.year, day.month, day.day, tzinfo=zone) + timedelta(days=1)).astimezone(UTC)
+    out = []
+    while moment < stop:
+        if moment not in have:
+            out.append(away_minute(moment))
+        moment += timedelta(minutes=1)
+    return out
+
+
 def build(db: Path, zone: ZoneInfo, end: date, days: int, all_minutes: bool, seed: int) -> int:
-    """Fill ``db`` with ``days`` days up to ``end``; returns the number of minute rows."""
+    """Fill ``db`` with ``days`` days up to ``end`` through the store; returns the
+    number of minute rows."""
     rng = random.Random(seed)
-    connection = sqlite3.connect(db)
-    connection.executescript(SCHEMA)
-    connection.execute("PRAGMA journal_mode=WAL")
     first = end - timedelta(days=days - 1)
-    connection.execute(
-        "INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)",
-        (
-            iso(datetime(first.year, first.month, first.day, 8, tzinfo=zone)),
-            "calibration",
-            json.dumps({"ok": True, "reason": "first run"}),
-        ),
-    )
     total = 0
-    for offset in range(days):
-        day = first + timedelta(days=offset)
-        minutes, events = ([], [])
-        if day.weekday() < 5 and rng.random() > 0.05:
-            minutes, events = office_day(day, zone, rng)
-        if all_minutes:
-            have = {m[0] for m in minutes}
-            begin = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-            stop = (
-                datetime(day.year, day.month, day.day, tzinfo=zone) + timedelta(days=1)
-            ).astimezone(UTC)
-            moment = begin
-            while moment < stop:
-                key = iso(moment)
-                if key not in have:
-                    minutes.append((key, 0.0, 0.0, 0.0, 60.0, 0.0, 12, None, None, None, None))
-                moment += timedelta(minutes=1)
-        connection.executemany(
-            "INSERT OR REPLACE INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", minutes
-        )
-        connection.executemany("INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)", events)
-        total += len(minutes)
-    connection.commit()
-    connection.close()
+    with Store(db) as store:
+        calibrated = datetime(first.year, first.month, first.day, 8, tzinfo=zone)
+        store.write(Event(EventKind.CALIBRATION, calibrated, {"ok": True, "reason": "first run"}))
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            minutes: list[MinuteSummary] = []
+            events: list[Event] = []
+            if day.weekday() < 5 and rng.random() > 0.05:
+                minutes, events = office_day(day, zone, rng)
+            if all_minutes:
+                minutes += whole_day(day, zone, {m.minute for m in minutes})
+            if not store.write_many([*minutes, *events]):
+                raise SystemExit(f"the store could not write {db}")
+            total += len(minutes)
     return total
 
 

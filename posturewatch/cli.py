@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def local_tz() -> tzinfo:
     """The user's local time zone, DST-aware (for working hours and reports)."""
-    from posturewatch.report_render import local_zone
+    from posturewatch.clock import local_zone
 
     return local_zone()
 

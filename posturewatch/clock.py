@@ -1,15 +1,21 @@
-"""Clocks: the wall clock for the real loop, a simulated one for replays and tests.
+"""Clocks: the wall clock for the real loop, a simulated one for replays and tests;
+and the user's local time zone.
 
 The sampling loop asks its clock for ``now()`` and waits with
 ``wait(stop, seconds)``; nothing else in PostureWatch reads the time, so a
-simulated clock drives hours of monitoring in milliseconds.
+simulated clock drives hours of monitoring in milliseconds. ``local_zone()``
+is the zone working hours and reports are cut in.
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from datetime import UTC, datetime, timedelta
+import time as _time
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Clock(Protocol):
@@ -79,3 +85,53 @@ class PacedClock:
             return True
         self._now += timedelta(seconds=seconds)
         return False
+
+
+class _SystemLocalZone(tzinfo):
+    """The OS's local zone through ``time.localtime``: correct across DST where
+    no IANA name is available (Windows without the tzdata package)."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        if dt is None:
+            return timedelta(seconds=-_time.timezone)
+        stamp = _time.mktime((*dt.timetuple()[:8], -1))
+        return timedelta(seconds=_time.localtime(stamp).tm_gmtoff)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return _time.tzname[0] if dt is None else _time.strftime("%Z", dt.timetuple())
+
+    def fromutc(self, dt: datetime) -> datetime:
+        stamp = (dt.replace(tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()
+        local = _time.localtime(stamp)
+        return dt + timedelta(seconds=local.tm_gmtoff)
+
+    def __repr__(self) -> str:
+        return "local time"
+
+    __str__ = __repr__
+
+
+def local_zone() -> tzinfo:
+    """The user's local time zone, DST-aware: $TZ if it names an IANA zone,
+    else /etc/localtime (Linux, macOS), else the OS clock's rules."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    link = Path("/etc/localtime")
+    try:
+        target = str(link.resolve())
+        if "zoneinfo/" in target:
+            try:
+                return ZoneInfo(target.split("zoneinfo/", 1)[1])
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        with link.open("rb") as handle:
+            return ZoneInfo.from_file(handle, key="local time")
+    except OSError:
+        return _SystemLocalZone()

@@ -1,57 +1,19 @@
-"""``posturewatch report`` and the tray's "Open weekly report": render a week
-from the monitor's database and write, print or open it."""
+"""``posturewatch report``: the click command. The work is in
+``posturewatch.report.files`` (``write_report`` is re-exported here for the tray)."""
 
 from __future__ import annotations
 
-import logging
-import webbrowser
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from posturewatch import paths
-from posturewatch.config import Settings
-from posturewatch.report import parse_week, shift_week, week_label
-from posturewatch.report_render import FORMATS, local_zone, render_report, report_filename
+from posturewatch.clock import local_zone
+from posturewatch.report.files import FORMATS, open_in_browser, render_report, write_report
+from posturewatch.report.weeks import parse_week
 
-log = logging.getLogger(__name__)
-
-
-def reports_dir() -> Path:
-    """Where rendered reports go when no ``--output`` is given."""
-    return paths.data_dir() / "reports"
-
-
-def chosen_week(week: str | None, last: bool, now: datetime, tz: tzinfo) -> str:
-    """The ISO week label a report covers."""
-    if week:
-        return week
-    current = week_label(now.astimezone(tz).date())
-    return shift_week(current, -1) if last else current
-
-
-def write_report(db_path: Path, week: str | None, last: bool, fmt: str, output: Path | None,
-                 settings: Settings | None, now: datetime | None = None,
-                 tz: tzinfo | None = None) -> tuple[Path, str]:
-    """Render and write a report; returns (path, text). Raises ValueError on bad input."""
-    tz = tz or local_zone()
-    now = now or datetime.now(UTC)
-    text = render_report(db_path, week, last, fmt, tz=tz, now=now, settings=settings)
-    label = chosen_week(week, last, now, tz)
-    target = output or reports_dir() / report_filename(label, fmt)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8", newline="" if fmt == "csv" else None)
-    return target, text
-
-
-def open_in_browser(path: Path) -> bool:
-    """Open a rendered page with the desktop's browser; False when none answers."""
-    try:
-        return bool(webbrowser.open(path.resolve().as_uri()))
-    except webbrowser.Error as exc:
-        log.warning("cannot open a browser for %s: %s", path, exc)
-        return False
+__all__ = ["report_command", "write_report"]
 
 
 @click.command("report")

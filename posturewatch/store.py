@@ -829,12 +829,18 @@ class Store:
         """Minute rows whose minute starts in ``[start, end)``, oldest first.
 
         Rows are dicts with the ``minutes`` columns; ``minute`` is the stored
-        UTC string. ValueError for naive bounds.
+        UTC string. A read-only store of an older file gives the columns the
+        file has (see :meth:`columns`), and no rows without the table.
+        ValueError for naive bounds.
         """
+        bounds = [_minute_bound(start, "start"), _minute_bound(end, "end")]
+        have = self.columns("minutes")
+        if "minute" not in have:
+            return []
+        wanted = ", ".join(c for c in MINUTE_COLUMNS if c in have)
         return self._query(
-            f"SELECT {', '.join(MINUTE_COLUMNS)} FROM minutes"
-            " WHERE minute >= ? AND minute < ? ORDER BY minute",
-            [_minute_bound(start, "start"), _minute_bound(end, "end")],
+            f"SELECT {wanted} FROM minutes WHERE minute >= ? AND minute < ? ORDER BY minute",
+            bounds,
         )
 
     def events(
@@ -845,17 +851,21 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Events with ``start <= at < end`` (millisecond precision), oldest
         first, optionally only the given kinds. ``detail`` comes back as a
-        dict, ``at`` as the stored UTC string. ValueError for naive bounds or
-        an unknown kind."""
-        sql = "SELECT id, at, kind, detail FROM events WHERE at >= ? AND at < ?"
+        dict (``{}`` when the file has none or it is not a JSON object), ``at``
+        as the stored UTC string; no rows without the table (an older file,
+        read-only). ValueError for naive bounds or an unknown kind."""
         params: list[Any] = [format_instant(start), format_instant(end)]
-        if kinds is not None:
-            values = [EventKind(k).value for k in kinds]
-            if not values:
-                return []
+        values = None if kinds is None else [EventKind(k).value for k in kinds]
+        have = self.columns("events")
+        if values == [] or not {"at", "kind"} <= set(have):
+            return []
+        wanted = ", ".join(c for c in EVENT_COLUMNS if c in have)
+        sql = f"SELECT {wanted} FROM events WHERE at >= ? AND at < ?"
+        if values is not None:
             sql += f" AND kind IN ({', '.join('?' for _ in values)})"
             params += values
-        return [self._parse_event(r) for r in self._query(sql + " ORDER BY at, id", params)]
+        sql += " ORDER BY at, id" if "id" in have else " ORDER BY at"
+        return [self._parse_event(r) for r in self._query(sql, params)]
 
     def last_event(self, kind: EventKind | str) -> dict[str, Any] | None:
         """The newest event of ``kind`` (same shape as :meth:`events`), or None."""
@@ -868,7 +878,18 @@ class Store:
 
     @staticmethod
     def _parse_event(row: dict[str, Any]) -> dict[str, Any]:
-        return {**row, "detail": json.loads(row["detail"])}
+        try:
+            detail = json.loads(row.get("detail") or "{}")
+        except ValueError:  # a damaged or hand-edited row: keep the event
+            detail = {}
+        return {**row, "detail": detail if isinstance(detail, dict) else {}}
+
+    def columns(self, table: str) -> tuple[str, ...]:
+        """The columns ``table`` has in this file, in table order; empty when
+        the file has no such table. A store opened read-only is not migrated,
+        so an older file may lack columns or tables this version writes."""
+        with self._lock:
+            return tuple(c.name for c in self._db.table(table).columns)
 
     def get_meta(self, key: str) -> str | None:
         """A value from the ``meta`` table, or None."""

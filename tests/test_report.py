@@ -22,7 +22,7 @@ from posturewatch.report import (
     week_of,
     week_to_announce,
 )
-from posturewatch.tips import HEALTH_NOTE, choose_tips
+from posturewatch.report.tips import HEALTH_NOTE, choose_tips
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -397,7 +397,8 @@ def test_formatting_helpers() -> None:
 
 def test_importing_the_report_pulls_in_no_adapters() -> None:
     code = (
-        "import sys, posturewatch.report, posturewatch.tips, posturewatch.report_render\n"
+        "import sys, posturewatch.report\n"
+        "from posturewatch.report import charts, html, records, summary, text, tips\n"
         "bad = {'cv2', 'mediapipe', 'pystray', 'plyer', 'sqlite_utils', 'numpy', 'PIL'}\n"
         "print(sorted(bad & set(sys.modules)))\n"
     )

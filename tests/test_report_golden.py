@@ -34,7 +34,7 @@ if __name__ == "__main__":  # run as a script to write the golden files
 
 from posturewatch.config import Settings
 from posturewatch.model import Event, EventKind, MinuteSummary
-from posturewatch.report_render import render_report
+from posturewatch.report.files import render_report
 from posturewatch.store import Store
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "report"

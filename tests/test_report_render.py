@@ -24,14 +24,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from posturewatch.report_render import (
-    CSV_FIELDS,
-    FORMATS,
-    _SystemLocalZone,
-    local_zone,
-    render_report,
-    report_filename,
-)
+from posturewatch.clock import _SystemLocalZone, local_zone
+from posturewatch.report.files import FORMATS, render_report, report_filename
+from posturewatch.report.records import CSV_FIELDS
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # Friday 16:30 in Berlin, week 47
