@@ -1,5 +1,6 @@
 """``posturewatch report``: the click command. The work is in
-``posturewatch.report.files`` (``write_report`` is re-exported here for the tray)."""
+``posturewatch.report.files`` (``write_report`` and ``reports_dir`` are
+re-exported here for the tray)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,16 @@ import click
 
 from posturewatch import paths
 from posturewatch.clock import local_zone
-from posturewatch.report.files import FORMATS, open_in_browser, render_report, write_report
+from posturewatch.report.files import (
+    FORMATS,
+    open_in_browser,
+    render_report,
+    reports_dir,
+    write_report,
+)
 from posturewatch.report.weeks import parse_week
 
-__all__ = ["report_command", "write_report"]
+__all__ = ["report_command", "reports_dir", "write_report"]
 
 
 @click.command("report")

@@ -20,7 +20,7 @@ for the database and files.
 """
 
 from posturewatch.report.nudges import NUDGE_KINDS, NudgeCount
-from posturewatch.report.rows import Rows
+from posturewatch.report.rows import Rows, parse_utc
 from posturewatch.report.summary import (
     Bout,
     Change,
@@ -59,6 +59,7 @@ __all__ = [
     "format_duration",
     "format_share",
     "local_midnight",
+    "parse_utc",
     "parse_week",
     "rows_span",
     "shift_week",

@@ -156,10 +156,6 @@ class PeriodTotals(_SeatedSplit):
     desk_days: int = 0  # days with any time at the desk
 
     @property
-    def seated_per_desk_day_s(self) -> float | None:
-        return self.seated_s / self.desk_days if self.desk_days else None
-
-    @property
     def nudges_shown(self) -> int:
         return sum(n.shown for n in self.nudges.values())
 
