@@ -6,8 +6,9 @@ seated and unknown seconds, break/water/posture nudges followed, snoozed and
 ignored, water, a failed calibration retry, a daylight-saving weekend) is
 written here through the real store. Each case renders it and compares with
 files under ``tests/golden/report/`` that were made by the code before the
-report became a package (commit "golden report outputs"), so a refactoring that
-changes a single number, word or chart coordinate fails here.
+report became a package (report.py and report_render.py, in the commit that
+added this file), so a refactoring that changes a single number, word or chart
+coordinate fails here.
 
 The HTML is compared in two parts: everything after ``</style>`` byte for byte,
 and the style sheet as the browser resolves it (``var(--name)`` replaced by its
