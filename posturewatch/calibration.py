@@ -35,6 +35,23 @@ MAD_TO_SD = 1.4826
 MAX_SPREAD_NOSE = 0.06
 MAX_SPREAD_NECK = 0.05
 
+REFUSE_SENSITIVITY = 0.5
+"""A live calibration is refused when its median posture scores as slouched
+against the population reference at this sensitivity, i.e. when the head sits
+lower against the shoulders than *twice* the drop that counts as a slouch for
+an uncalibrated user. The reference is measured on one person, so the margin is
+wide: on posture-dev it refuses 13 of 26 slouched photos and none of the 26
+upright ones (their highest score is 0.27 at this sensitivity; at 1.0 it would
+be 0.53, refusing 23 of 26 slouches but leaving little room for someone who
+sits, or places the camera, differently). A baseline from a real slouch makes
+every later slouch look upright; one that is refused can be retried at once."""
+
+SLOUCHED_REASON = (
+    "This looks slouched: your head was low against your shoulders, much lower than "
+    "most people sit upright, so it would make a poor reference. Sit tall with your "
+    "shoulders back and down, look at the screen, and try again."
+)
+
 JSON_VERSION = 1
 _METRIC_FIELDS = tuple(f.name for f in fields(Metrics))
 
@@ -98,6 +115,28 @@ def make_baseline(
             samples_used=len(usable),
         )
     return Baseline(median=median, spread=spread, samples=len(usable), created_at=now)
+
+
+def looks_slouched(baseline: Baseline) -> bool:
+    """True when the baseline's median posture is clearly slouched against the
+    population reference (``metrics.thresholds(None)``; see REFUSE_SENSITIVITY)."""
+    limits = metrics_module.thresholds(None, REFUSE_SENSITIVITY)
+    return metrics_module.slouch_score(baseline.median, limits) >= 1.0
+
+
+def make_live_baseline(
+    samples: Sequence[Sample | Metrics],
+    now: datetime,
+    min_samples: int = MIN_SAMPLES,
+) -> Baseline | CalibrationRefused:
+    """:func:`make_baseline` for a person calibrating now (tray, onboarding,
+    ``posturewatch calibrate``), which also refuses a baseline that
+    :func:`looks_slouched`, saying why."""
+    result = make_baseline(samples, now, min_samples)
+    if isinstance(result, Baseline) and looks_slouched(result):
+        return CalibrationRefused(SLOUCHED_REASON, samples_seen=len(samples),
+                                  samples_used=result.samples)
+    return result
 
 
 def baseline_to_json(baseline: Baseline) -> dict[str, object]:

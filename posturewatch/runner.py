@@ -23,6 +23,7 @@ from posturewatch.clock import Clock, PacedClock, WallClock
 from posturewatch.config import Resolved, Settings
 from posturewatch.instance import AlreadyRunning, InstanceLock
 from posturewatch.logs import setup_logging
+from posturewatch.messages import CALIBRATION_COUNTDOWN_S
 from posturewatch.model import Baseline, CameraState, Event, EventKind, State
 from posturewatch.model_files import ModelError, choose
 from posturewatch.notify import RecordingNotifier, make_notifier
@@ -201,6 +202,15 @@ def run_headless(monitor: Monitor) -> int:
     return 0
 
 
+def countdown(seconds: int, clock: Clock) -> None:
+    """Print "3... 2... 1... now" a second apart, before calibration starts."""
+    stop = threading.Event()
+    for left in range(seconds, 0, -1):
+        click.echo(f"{left}... ", nl=False)
+        clock.wait(stop, 1.0)
+    click.echo("hold still.")
+
+
 def calibrate_cli(resolved: Resolved, source: str | None, frames: int) -> int:
     """``posturewatch calibrate``: sample, save a baseline, say why on refusal."""
     from posturewatch.store import Store
@@ -223,6 +233,7 @@ def calibrate_cli(resolved: Resolved, source: str | None, frames: int) -> int:
                f"for {frames} seconds...")
     with estimator, Store(paths.database_path()) as store:
         monitor = Monitor(settings, camera, estimator, store, RecordingNotifier(), WallClock())
+        countdown(CALIBRATION_COUNTDOWN_S, WallClock())
         result = calibrate_from(monitor, frames, 1.0, WallClock(), threading.Event())
         camera.close()
         now = datetime.now(UTC)
