@@ -540,7 +540,8 @@ class Monitor:
         Runs on the sampling thread; tells the user before and after (each
         message replaces the one before). None when Quit came in the countdown.
         """
-        self.tell(CALIBRATION_GET_READY.title, CALIBRATION_GET_READY.body, kind="calibration", icon="info")
+        ready = CALIBRATION_GET_READY
+        self.tell(ready.title, ready.body, kind="calibration", icon="info")
         if self.clock.wait(self.stop, CALIBRATION_COUNTDOWN_S):
             return None
         self.tell(CALIBRATING.title, CALIBRATING.body, kind="calibration", icon="info")

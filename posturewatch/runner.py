@@ -21,6 +21,7 @@ from posturewatch.app import Monitor, calibrate_from, load_baseline, save_baseli
 from posturewatch.camera import SourceError, WebcamSource, open_source
 from posturewatch.clock import Clock, PacedClock, WallClock
 from posturewatch.config import Resolved, Settings
+from posturewatch.config_watch import ConfigWatch
 from posturewatch.instance import AlreadyRunning, InstanceLock
 from posturewatch.logs import setup_logging
 from posturewatch.messages import CALIBRATION_COUNTDOWN_S
@@ -106,7 +107,7 @@ def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzi
         frames,
         estimator,
         store,
-        notifier or make_notifier(icon=_app_icon()),
+        notifier or make_notifier(icon=_app_icon(), icons=_note_icons()),
         clock_from_env(),
         baseline=load_baseline(paths.baseline_path()),
         tz=tz,
@@ -122,9 +123,19 @@ def _app_icon() -> Path | None:
     return write_app_icon(paths.state_dir() / "posturewatch.png")
 
 
+def _note_icons() -> dict[str, Path]:
+    """One icon per kind of notification (PNG files in the state folder)."""
+    from posturewatch.icons import write_note_icons
+
+    return write_note_icons(paths.state_dir() / "icons")
+
+
 def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path: Path,
-                tz: tzinfo) -> int:
-    """``posturewatch run``: returns the process exit code."""
+                tz: tzinfo, config_file: Path | None = None,
+                overrides: dict[str, object] | None = None) -> int:
+    """``posturewatch run``: returns the process exit code. ``config_file`` and
+    ``overrides`` are what ``resolved`` was loaded with; the loop reloads the
+    settings from them when the file (or the IT policy) changes."""
     setup_logging(resolved.settings.log_level, paths.log_dir())
     lock = InstanceLock(paths.lock_path())
     try:
@@ -140,6 +151,8 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
         except (SourceError, ModelError) as exc:
             click.echo(f"posturewatch: {exc}", err=True)
             return 2
+        monitor.config_watch = ConfigWatch(config_file or paths.user_config_path(),
+                                           paths.policy_path(), overrides or {}, resolved)
         code = None
         if not headless:
             from posturewatch.tray import TrayUnavailable, run_tray
