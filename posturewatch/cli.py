@@ -349,6 +349,8 @@ def _register_optional_commands() -> None:
         ("posturewatch.autostart", "autostart_command"),
         ("posturewatch.doctor", "doctor_command"),
         ("posturewatch.report_cli", "report_command"),
+        ("posturewatch.desktop_cli", "settings_command"),
+        ("posturewatch.desktop_cli", "welcome_command"),
     ):
         try:
             command = getattr(importlib.import_module(module), name)

@@ -237,7 +237,8 @@ def _check(before: dict[str, object], result: str, values: Mapping[str, object],
     try:
         after = tomllib.loads(result)
     except tomllib.TOMLDecodeError as error:
-        raise EditError(UNSAFE.format(path=path, why=f"the result would not parse: {error}"))
+        why = f"the result would not parse: {error}"
+        raise EditError(UNSAFE.format(path=path, why=why)) from error
     expected = dict(before)
     for key, value in values.items():
         expected[key] = tomllib.loads(f"v = {to_toml_value(value)}")["v"]

@@ -20,6 +20,7 @@ import sqlite3
 import textwrap
 import time as _time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from html import escape
 from pathlib import Path
@@ -608,6 +609,9 @@ def render_text(summary: WeekSummary) -> str:
 # ---------------------------------------------------------------- HTML
 
 CSS = """
+nav.weeks{display:flex;justify-content:space-between;margin:0 0 14px}
+nav.weeks a{color:var(--up);text-decoration:none;font-weight:600}
+nav.weeks a.next{margin-left:auto}
 :root{--ink:#1b2230;--muted:#5a6376;--line:#dde2ea;--bg:#f3f5f9;--card:#fff;
 --up:#0072B2;--slouch:#E69F00;--slouch-dk:#8a5c00;--trend:#C5400A;--prev:#8a93a3;
 --short:#a6dccb;--short-dk:#00795a;--mid:#f5cd74;--mid-dk:#8a5c00;--long:#f2a77c;--long-dk:#a33b00;
@@ -1242,8 +1246,32 @@ def _tips_html(tips: list[Tip]) -> str:
     )
 
 
-def render_html(summary: WeekSummary) -> str:
-    """A self-contained HTML page (inline CSS and SVG; no scripts, no network)."""
+@dataclass(frozen=True)
+class WeekLinks:
+    """Links from a week's page to its neighbours' pages (relative file names;
+    None: no such page). ``report_history`` writes the pages they point to."""
+
+    previous: tuple[str, str] | None = None  # (href, week label)
+    next: tuple[str, str] | None = None
+
+
+def _week_nav(links: WeekLinks | None) -> str:
+    if links is None:
+        return ""
+    parts = []
+    for rel, link, text in (("prev", links.previous, "\u2190 Week {n}"),
+                            ("next", links.next, "Week {n} \u2192")):
+        if link is None:
+            continue
+        href, week = link
+        label = text.format(n=week.split("-W")[1].lstrip("0"))
+        parts.append(f'<a rel="{rel}" class="{rel}" href="{_e(href)}">{_e(label)}</a>')
+    return f'<nav class="weeks" aria-label="Other weeks">{"".join(parts)}</nav>' if parts else ""
+
+
+def render_html(summary: WeekSummary, links: WeekLinks | None = None) -> str:
+    """A self-contained HTML page (inline CSS and SVG; no scripts, no network),
+    with links to the previous and next week's pages when ``links`` says where."""
     number = summary.week.split("-W")[1].lstrip("0")
     prev_number = summary.previous_week.split("-W")[1].lstrip("0")
     through = _through(summary)
@@ -1262,6 +1290,7 @@ def render_html(summary: WeekSummary) -> str:
         '<header class="top"><div><p class="eyebrow">PostureWatch · your week at the desk</p>'
         f"<h1>Week {_e(number)} · {_e(_period(summary))}{badge}</h1>"
         f'<p class="sub">Times in {_e(summary.tz_name)}. {compare}.</p></div></header>',
+        _week_nav(links),
     ]
     for note in summary.notes:
         parts.append(f'<p class="note">{_e(note)}</p>')
