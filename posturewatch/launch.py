@@ -61,6 +61,7 @@ class Windows:
 
     def __init__(self) -> None:
         self._running: dict[str, subprocess.Popen[bytes]] = {}
+        self.problem: str | None = None  # why the last :meth:`open` failed
 
     def is_open(self, name: str) -> bool:
         proc = self._running.get(name)
@@ -68,16 +69,18 @@ class Windows:
 
     def open(self, name: str, *args: str) -> bool:
         """Start the window ``name`` unless it is open; False when it could not start."""
+        self.problem = None
         if self.is_open(name):
             return True
-        problem = tk_problem()
-        if problem:
-            log.warning("cannot open the %s window: %s", name, problem)
+        self.problem = tk_problem()
+        if self.problem:
+            log.warning("cannot open the %s window: %s", name, self.problem)
             return False
         try:
             self._running[name] = subprocess.Popen(
                 window_command(name, *args), stdin=subprocess.DEVNULL, start_new_session=True)
         except OSError as exc:
+            self.problem = f"cannot start it ({exc})"
             log.warning("cannot start the %s window: %s", name, exc)
             return False
         log.info("opened the %s window (pid %d)", name, self._running[name].pid)

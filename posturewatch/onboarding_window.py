@@ -173,8 +173,11 @@ class WelcomeWindow:
         dy = (CANVAS_H - landmarks.image_height * scale) / 2
 
         def at(name: str) -> tuple[float, float, bool]:
+            # Mirrored, like a mirror (or a video call's self view): raise your
+            # left hand and the dots on the left move.
             p = getattr(landmarks, name)
-            return dx + p.x * scale, dy + p.y * scale, p.visibility >= 0.5
+            x = landmarks.image_width - p.x
+            return dx + x * scale, dy + p.y * scale, p.visibility >= 0.5
 
         for a, b in BONES:
             ax, ay, av = at(a)

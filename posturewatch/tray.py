@@ -57,7 +57,7 @@ from posturewatch.app import (
 from posturewatch.config import Resolved, parse_work_hours
 from posturewatch.config_edit import settings_template
 from posturewatch.icons import IconState, draw_icon, icon_state
-from posturewatch.launch import Windows, open_path, tk_problem
+from posturewatch.launch import Windows, open_path
 from posturewatch.messages import (
     CALIBRATE_LABEL,
     CALIBRATION_OFFER,
@@ -170,12 +170,13 @@ def tomorrow_start(now: datetime, monitor: Monitor) -> datetime:
 class TrayApp:
     """The icon, its menu, and the sampling thread behind them.
 
-    ``opener`` opens a file with the desktop's default app (a seam for tests).
+    ``opener`` opens a file with the desktop's default app and ``windows``
+    starts our own windows as processes (seams for tests).
     """
 
     def __init__(self, monitor: Monitor, resolved: Resolved, pystray: ModuleType,
                  opener: Callable[[Path], bool] = open_path,
-                 started: float | None = None) -> None:
+                 started: float | None = None, windows: Windows | None = None) -> None:
         self.monitor = monitor
         self.resolved = resolved
         self.pystray = pystray
@@ -192,7 +193,7 @@ class TrayApp:
         self._status = status_line(None, monitor.tz)
         self._last_nudge: NudgeKind | None = None
         self._quitting = False
-        self.windows = Windows()  # the settings and welcome windows (processes)
+        self.windows = windows or Windows()  # the settings and welcome windows (processes)
         self._weeks: list[tuple[str, str]] = []  # "Other weeks": (week, label), newest first
         self._weeks_day: tuple[object, str] | None = None
         self.icon = pystray.Icon(
@@ -297,7 +298,7 @@ class TrayApp:
         path = self._user_config()
         if self.windows.open("settings", "--config", str(path)):
             return
-        self._on_open_settings(reason=tk_problem())
+        self._on_open_settings(reason=self.windows.problem)
 
     def _on_open_settings(self, _icon: object = None, _item: object = None,
                           reason: str | None = None) -> None:
