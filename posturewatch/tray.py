@@ -468,6 +468,10 @@ class TrayApp:
 
     def _work(self) -> None:
         try:
+            try:  # the "Other weeks" list before the first tick (the loop's clock)
+                self._refresh_weeks(self.monitor, self.monitor.clock.now())
+            except Exception:
+                log.exception("cannot list the report weeks")
             if self.monitor.baseline is None and not self._welcome():
                 self._offer_calibration()
             self.monitor.run()
