@@ -46,11 +46,13 @@ def settings_command(config_file: Path | None) -> None:
 @click.command("welcome")
 @click.option("--source", default=None,
               help="Camera index (default: from the settings), a video file or an image folder.")
-def welcome_command(source: str | None) -> None:
+@click.option("--start-at", type=click.Choice(["start", "camera", "calibrate"]), default="start",
+              show_default=True, help="Open at this page (the tray uses camera and calibrate).")
+def welcome_command(source: str | None, start_at: str) -> None:
     """The first-run tour: what PostureWatch does and keeps, a camera check, calibration."""
     _need_tk()
     from posturewatch.logs import setup_logging
     from posturewatch.onboarding import run_onboarding
 
     setup_logging("info", paths.log_dir())
-    sys.exit(run_onboarding(source))
+    sys.exit(run_onboarding(source, start_at))

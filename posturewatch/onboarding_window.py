@@ -267,8 +267,10 @@ class WelcomeWindow:
         self.root.destroy()
 
 
-def run_window(source: str | None) -> int:
+def run_window(source: str | None, page: int = 0) -> int:
     root = tk.Tk(className="PostureWatch")
-    WelcomeWindow(root, source)
+    window = WelcomeWindow(root, source)
+    if page:
+        window.show(page)
     root.mainloop()
     return 0

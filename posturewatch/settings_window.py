@@ -171,6 +171,9 @@ class SettingsWindow:
             spin.grid(row=0, column=1, padx=6)
             if field.unit:
                 ttk.Label(line, text=field.unit).grid(row=0, column=2, sticky="w")
+            if key == "camera_index":
+                ttk.Button(line, text=CHECK_CAMERA_LABEL, command=self.check_camera).grid(
+                    row=0, column=3, padx=6)
             var.trace_add("write", lambda *_a: self._typed(key, var.get()))
             spin.bind("<FocusIn>", lambda _e: spin.selection_range(0, "end"))
             controls.append(spin)
@@ -297,6 +300,20 @@ class SettingsWindow:
         self._refresh()
         self.status.set(SAVED)
         return True
+
+    def check_camera(self) -> None:
+        """The welcome's camera check (a skeleton-only preview) for the camera
+        number in the field, as a window of its own."""
+        import subprocess
+
+        from posturewatch.launch import window_command
+
+        index = str(self.form.values["camera_index"])
+        command = window_command("welcome", "--start-at", "camera", "--source", index)
+        try:
+            subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            self.status.set(str(exc))
 
     def open_file(self) -> None:
         from posturewatch.config_edit import settings_template

@@ -230,7 +230,7 @@ class TrayApp:
                  visible=self._menu_reminders, enabled=lambda _i: self._last_nudge is not None),
             Item(DONE_MENU_LABEL, self._on_done, visible=self._menu_reminders,
                  enabled=lambda _i: self._last_nudge is not None),
-            Item(lambda _i: self._calibrate_text(), self._command(Calibrate())),
+            Item(lambda _i: self._calibrate_text(), self._on_calibrate),
             Menu.SEPARATOR,
             Item(REPORT_LABEL, self._command(Custom(self._open_report))),
             Item(OTHER_WEEKS_LABEL, Menu(*self._week_items()),
@@ -280,6 +280,19 @@ class TrayApp:
             self.monitor.commands.put(command)
 
         return put
+
+    def _on_calibrate(self, _icon: object = None, _item: object = None) -> None:
+        """With a webcam, the welcome's calibration page (a live skeleton, a
+        3-2-1 countdown on screen); otherwise, or without Tk, the loop
+        calibrates after a countdown told in notifications."""
+        from posturewatch.camera import WebcamSource
+
+        source = self.monitor.source
+        if isinstance(source, WebcamSource) and self.windows.open(
+                "welcome", "--start-at", "calibrate", "--source", str(source.index)):
+            return
+        log.info("tray: Calibrate")
+        self.monitor.commands.put(Calibrate())
 
     def _on_done(self, _icon: object = None, _item: object = None) -> None:
         self.monitor.commands.put(Done(self._last_nudge))
