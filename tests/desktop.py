@@ -451,6 +451,24 @@ def menu_rows(image_path: Path, box: tuple[int, int, int, int]) -> list[tuple[in
     return rows
 
 
+# -- one X server for Tk windows inside the test process -----------------------------------
+_TK_SERVER: XServer | None = None
+
+
+def tk_xserver() -> XServer:
+    """A 1024x768 X server shared by every in-process Tk test, stopped when
+    the test process exits. Tk keeps its display connections open for the
+    life of the process and polls them all; if one X server died while the
+    process went on, Xlib's I/O error handler would end the whole test run."""
+    global _TK_SERVER
+    if _TK_SERVER is None:
+        import atexit
+
+        _TK_SERVER = XServer.start("1024x768x24")
+        atexit.register(_TK_SERVER.stop)
+    return _TK_SERVER
+
+
 # -- pytest fixtures ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def xserver() -> Iterator[XServer]:

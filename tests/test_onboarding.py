@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from desktop import ARTIFACTS, XServer, skip_unless
+from desktop import ARTIFACTS, XServer, skip_unless, tk_xserver
 
 from posturewatch import onboarding, paths
 from posturewatch.app import load_baseline
@@ -51,15 +51,11 @@ def test_the_preview_line_says_what_the_camera_found() -> None:
 
 
 # -- the window, on a private X server, with the real model -------------------------------
-@pytest.fixture(scope="module")
-def screen() -> Iterator[XServer]:
+@pytest.fixture
+def screen() -> XServer:
     skip_unless(["Xvfb", "import"])
     pytest.importorskip("tkinter")
-    server = XServer.start("1024x768x24")
-    try:
-        yield server
-    finally:
-        server.stop()
+    return tk_xserver()
 
 
 class FakeAutostart:

@@ -6,11 +6,10 @@ real key and mouse events. The tray opening it in a running monitor is in
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from desktop import ARTIFACTS, XServer, skip_unless
+from desktop import ARTIFACTS, XServer, skip_unless, tk_xserver
 
 from posturewatch.config import Settings, load
 from posturewatch.settings_form import FIELDS, SECTIONS, SettingsForm, number_text, parse_number
@@ -98,15 +97,11 @@ def test_values_recommended_by_the_policy_are_not_copied_into_the_users_file(
 
 
 # -- the real window ------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def screen() -> Iterator[XServer]:
+@pytest.fixture
+def screen() -> XServer:
     skip_unless(["Xvfb", "import"])
     pytest.importorskip("tkinter")
-    server = XServer.start("1024x768x24")
-    try:
-        yield server
-    finally:
-        server.stop()
+    return tk_xserver()
 
 
 class FakeAutostart:
