@@ -360,6 +360,8 @@ class Monitor:
                 setattr(source, attribute, changed[key])
         if "log_level" in changed:
             logging.getLogger().setLevel(str(changed["log_level"]).upper())
+        if "posture_sensitivity" in changed:
+            self.references.set_sensitivity(self.baseline, float(changed["posture_sensitivity"]))
 
     def reload_baseline_if_changed(self) -> None:
         """Pick up a baseline saved by ``posturewatch calibrate`` in another process."""

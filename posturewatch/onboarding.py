@@ -69,6 +69,7 @@ NEXT_LABEL = "Next"
 FINISH_LABEL = "Finish"
 START_LABEL = "Start calibration"
 AGAIN_LABEL = "Try again"
+KEEP_LABEL = "Keep it: this is how I sit upright"
 CAMERA_LABEL = "Camera number"
 LOGIN_LABEL = "Start PostureWatch when I log in"
 SEEN = "I can see your head and shoulders."
@@ -146,9 +147,12 @@ class PoseFeed:
     """
 
     def __init__(self, source: str | None, warmup_frames: int = 5, camera_index: int = 0,
-                 fps: float = PREVIEW_FPS, spacing_s: float = CALIBRATION_SPACING_S) -> None:
+                 fps: float = PREVIEW_FPS, spacing_s: float = CALIBRATION_SPACING_S,
+                 pose_model: str = "auto", pose_model_url: str = "") -> None:
         self.source = source
         self.spacing_s = spacing_s
+        self.pose_model = pose_model
+        self.pose_model_url = pose_model_url
         self.warmup_frames = warmup_frames
         self.camera_index = camera_index
         self.period_s = 1.0 / fps
@@ -176,15 +180,17 @@ class PoseFeed:
     def _run(self) -> None:
         from posturewatch.camera import SourceError, open_source
         from posturewatch.metrics import measure
-        from posturewatch.pose import PoseEstimator
+        from posturewatch.model_files import ModelError
+        from posturewatch.pose import open_estimator
 
         try:
             frames = open_source(self.source, self.warmup_frames, True, self.camera_index)
-        except SourceError as exc:
+            estimator = open_estimator(self.pose_model, self.pose_model_url)
+        except (SourceError, ModelError) as exc:
             self.view = View(None, None, CameraState.MISSING, str(exc))
             return
         try:
-            with PoseEstimator() as estimator:
+            with estimator:
                 samples: list[Sample] = []
                 next_sample = 0.0
                 while not self._stop.is_set():

@@ -89,8 +89,15 @@ class WelcomeWindow:
         self.status_label = ttk.Label(outer, textvariable=self.status, wraplength=WRAP,
                                       justify="left")
         self.status_label.grid(row=3, column=0, columnspan=3, sticky="w", pady=(4, 4))
-        self.action = ttk.Button(outer, text=ob.START_LABEL, command=self.start_calibration)
-        self.action.grid(row=4, column=0, columnspan=3, pady=4)
+        actions = ttk.Frame(outer)
+        actions.grid(row=4, column=0, columnspan=3, pady=4)
+        self.action = ttk.Button(actions, text=ob.START_LABEL, command=self.start_calibration)
+        self.action.grid(row=0, column=0, padx=4)
+        self.keep = ttk.Button(actions, text=ob.KEEP_LABEL, command=self.keep_anyway)
+        self.keep.grid(row=0, column=1, padx=4)
+        self.keep.grid_remove()
+        self.refused_baseline: Baseline | None = None
+        self._actions = actions
         self.login_box = ttk.Checkbutton(outer, text=ob.LOGIN_LABEL, variable=self.login)
         self.login_box.grid(row=5, column=0, columnspan=3, sticky="w")
         buttons = ttk.Frame(outer)
@@ -113,7 +120,7 @@ class WelcomeWindow:
         self.body.configure(text=body)
         camera_page = index in (2, 3)
         for widget, wanted in ((self.canvas, camera_page), (self.status_label, camera_page),
-                               (self.action, index == 3), (self.login_box, index == 4)):
+                               (self._actions, index == 3), (self.login_box, index == 4)):
             if wanted:
                 widget.grid()
             else:
@@ -130,8 +137,11 @@ class WelcomeWindow:
     # -- the camera ---------------------------------------------------------------------
     def _start_feed(self) -> None:
         if self.feed is None:
-            self.feed = ob.PoseFeed(self.source, self.settings.camera_warmup_frames,
-                                    self.settings.camera_index, spacing_s=self.spacing_s)
+            settings = self.settings
+            self.feed = ob.PoseFeed(self.source, settings.camera_warmup_frames,
+                                    settings.camera_index, spacing_s=self.spacing_s,
+                                    pose_model=settings.pose_model,
+                                    pose_model_url=settings.pose_model_url)
             self.feed.start()
             self.status.set(ob.STARTING)
 
@@ -204,6 +214,8 @@ class WelcomeWindow:
         if self.feed is None or self.countdown_left > 0 or self.feed.calibrating:
             return
         self.calibrated = None
+        self.refused_baseline = None
+        self.keep.grid_remove()
         self.feed.result = None
         self.action.state(["disabled"])
         self.countdown_left = ob.COUNTDOWN_S
@@ -229,6 +241,19 @@ class WelcomeWindow:
         elif result is not None:
             self.status.set(ob.REFUSED.format(reason=result.reason))
             self.action.configure(text=ob.AGAIN_LABEL)
+            if result.baseline is not None:  # only "looks slouched": theirs to overrule
+                self.refused_baseline = result.baseline
+                self.keep.grid()
+
+    def keep_anyway(self) -> None:
+        """Keep a calibration refused only for looking slouched (the person
+        knows how they sit; the population reference is one person's)."""
+        if self.refused_baseline is None:
+            return
+        ob.save_calibration(self.refused_baseline)
+        self.calibrated, self.refused_baseline = self.refused_baseline, None
+        self.keep.grid_remove()
+        self.status.set(ob.CALIBRATED)
 
     # -- navigation ---------------------------------------------------------------------
     def next(self) -> None:

@@ -46,6 +46,7 @@ def test_a_clearly_slouched_posture_is_refused_with_the_reason() -> None:
     assert result.reason == SLOUCHED_REASON
     assert "looks slouched" in result.reason and "try again" in result.reason
     assert (result.samples_seen, result.samples_used) == (5, 5)
+    assert isinstance(result.baseline, Baseline)  # the welcome lets the person keep it
     # The plain baseline (eval, replay from photos) does not judge the posture.
     assert isinstance(make_baseline(samples, NOW), Baseline)
 

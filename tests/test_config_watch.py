@@ -115,6 +115,11 @@ def test_the_running_loop_uses_a_new_sitting_limit_without_a_restart(tmp_path: P
     assert heard == [10.0]
     assert monitor.settings.sit_limit_min == 10.0 and monitor.tracker.settings.sit_limit_min == 10
     assert [n.kind for n in shown] == [NudgeKind.BREAK]  # at 10 minutes, not 20
+    # The posture sensitivity reaches the learned reference too.
+    before = monitor.references.reference.nose_tolerance
+    save_values(user, {"posture_sensitivity": 2.0})
+    monitor.tick()
+    assert monitor.references.reference.nose_tolerance < before
     assert user.read_text(encoding="utf-8").startswith("# my limit\n")
     # A bad value written by hand: one notification; that key falls back to its default.
     write(user, "sit_limit_min = 1000\nsample_interval_s = 60\n")

@@ -192,5 +192,10 @@ def test_a_slouched_calibration_is_refused_and_says_why(
     assert refused
     assert "looks slouched" in window.status.get()
     assert load_baseline(paths.baseline_path()) is None
+    # The person may overrule it: the reference is one person's upright.
+    assert window.keep.winfo_ismapped() or (root.update() or window.keep.winfo_ismapped())
+    window.keep_anyway()
+    assert window.status.get() == onboarding.CALIBRATED
+    assert load_baseline(paths.baseline_path()) is not None
     window.skip()
     assert onboarding.marker_path().exists()
