@@ -134,7 +134,13 @@ def valid_value(key: str) -> st.SearchStrategy[object]:
         days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
         return st.lists(st.sampled_from(days), min_size=1, max_size=7, unique=True).map(
             lambda picked: tuple(d for d in days if d in picked))
-    return st.sampled_from(["08:00-17:00", "00:00-24:00", "07:30-15:45"])
+    if spec.kind == "time_range":
+        return st.sampled_from(["08:00-17:00", "00:00-24:00", "07:30-15:45"])
+    if spec.kind == "model":
+        return st.sampled_from(["auto", "full", "lite"])
+    if spec.kind == "url":
+        return st.sampled_from(["", "https://models.example.org/pose/"])
+    return st.just(spec.default)  # a kind added later: its default is valid
 
 
 comment = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20).map(
