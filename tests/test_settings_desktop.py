@@ -70,6 +70,7 @@ def keys(desktop: Desktop, window: int, *names: str) -> None:
 @desktop_test
 def test_settings_window_from_the_tray_changes_the_running_monitor(
         desktop: Desktop, tmp_path: Path) -> None:
+    pytest.importorskip("tkinter", reason="the settings window needs Tk (apt install python3-tk)")
     app = start_app(desktop, tmp_path, video(tmp_path / "long.avi", 900), config=CONFIG)
     config = app.home / "config" / "config.toml"
     try:
