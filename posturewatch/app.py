@@ -24,11 +24,17 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
-from posturewatch.calibration import CalibrationRefused, make_baseline
+from posturewatch.calibration import CalibrationRefused, make_live_baseline
 from posturewatch.camera import FrameSource
 from posturewatch.clock import Clock
-from posturewatch.config import Settings
+from posturewatch.config import KEYS, Resolved, Settings
+from posturewatch.config_watch import ConfigWatch, problem_message
 from posturewatch.messages import (
+    CALIBRATED,
+    CALIBRATING,
+    CALIBRATION_COUNTDOWN_S,
+    CALIBRATION_FAILED_TITLE,
+    CALIBRATION_GET_READY,
     DONE_LABEL,
     SNOOZE_LABEL,
     SNOOZE_MINUTES,
@@ -50,7 +56,7 @@ from posturewatch.model import (
     Verdict,
 )
 from posturewatch.model_files import ModelError
-from posturewatch.notify import Button, Notifier, supports_buttons
+from posturewatch.notify import Button, Notifier, supports_buttons, supports_kinds
 from posturewatch.pose import Estimator, LazyEstimator
 from posturewatch.reference_store import ReferenceKeeper
 from posturewatch.session import Tracker
@@ -166,6 +172,11 @@ class Monitor:
         self._retention_day: date | None = None
         self._tick_failures = 0
         self.fatal: str | None = None  # why monitoring could not start (the model)
+        # Live settings: set by the runner; None leaves the settings as given.
+        self.config_watch: ConfigWatch | None = None
+        # Called on the sampling thread with the new Resolved after a reload.
+        self.settings_listeners: list[Callable[[Resolved], None]] = []
+        self._stretch_turn: int | None = None
 
     # -- one tick ---------------------------------------------------------
     def sample_once(self) -> tuple[Sample, CameraState]:
@@ -179,6 +190,7 @@ class Monitor:
     def tick(self) -> TickResult:
         """One sampling step at ``clock.now()``. Returns what happened."""
         now = self.clock.now()
+        self.reload_config_if_changed()
         self.reload_baseline_if_changed()
         self.apply_retention_daily(now)
         self.announce_weekly_report(now)
@@ -301,7 +313,55 @@ class Monitor:
             "Your weekly report is ready",
             f"See how week {week} went: sitting bouts, breaks and posture. Open it from the "
             "tray menu, or run `posturewatch report --last --open`.",
+            kind="report",
         )
+
+    def reload_config_if_changed(self) -> None:
+        """Apply settings changed on disk (settings window, editor, IT policy)
+        and tell new problems in them, once (see ``config_watch``)."""
+        if self.config_watch is None:
+            return
+        check = self.config_watch.check()
+        if check.problems:
+            title, body = problem_message(check.problems)
+            for problem in check.problems:
+                log.warning("settings: %s", problem)
+            self.tell(title, body, kind="settings")
+        if check.resolved is not None:
+            self.apply_settings(check.resolved)
+
+    def apply_settings(self, resolved: Resolved) -> None:
+        """Use ``resolved.settings`` from this tick on; counters and bouts carry over."""
+        settings = resolved.settings
+        if settings != self.settings:
+            try:
+                self.tracker.update_settings(settings)
+            except ValueError as exc:
+                log.warning("new settings not applied: %s", exc)
+                return
+            changed = {k: getattr(settings, k) for k in KEYS
+                       if getattr(settings, k) != getattr(self.settings, k)}
+            self.settings = settings
+            log.info("settings applied without a restart: %s", changed)
+            self._apply_to_adapters(changed)
+        for listener in self.settings_listeners:
+            try:
+                listener(resolved)
+            except Exception:
+                log.exception("settings listener failed")
+
+    def _apply_to_adapters(self, changed: dict[str, object]) -> None:
+        """The settings that live outside the tracker: camera and log level."""
+        source = self.source
+        for key, attribute in (("camera_index", "index"), ("camera_keep_open", "keep_open"),
+                               ("camera_warmup_frames", "warmup_frames")):
+            if key in changed and hasattr(source, attribute):
+                source.close()  # the next grab opens the camera with the new value
+                setattr(source, attribute, changed[key])
+        if "log_level" in changed:
+            logging.getLogger().setLevel(str(changed["log_level"]).upper())
+        if "posture_sensitivity" in changed:
+            self.references.set_sensitivity(self.baseline, float(changed["posture_sensitivity"]))
 
     def reload_baseline_if_changed(self) -> None:
         """Pick up a baseline saved by ``posturewatch calibrate`` in another process."""
@@ -381,14 +441,12 @@ class Monitor:
             self.write_status(now)
 
     def show_nudge(self, nudge: Nudge) -> None:
-        message = nudge_message(nudge.kind, nudge.sitting_s, nudge.repeat, self._variant)
+        turn = self._next_stretch_turn() if nudge.kind is NudgeKind.BREAK else None
+        message = nudge_message(nudge.kind, nudge.sitting_s, nudge.repeat, self._variant, turn)
         self._variant += 1
         self._last_nudge_kind = nudge.kind
-        if supports_buttons(self.notifier):
-            delivered = self.notifier.show(  # type: ignore[call-arg]
-                message.title, message.body, self.nudge_buttons(nudge.kind))
-        else:
-            delivered = self.notifier.show(message.title, message.body)
+        delivered = self.deliver(message.title, message.body, self.nudge_buttons(nudge.kind),
+                                 kind=nudge.kind.value)
         for listener in self.message_listeners:
             listener(message, nudge.kind.value)
         self.store.write(
@@ -404,6 +462,31 @@ class Monitor:
             )
         )
 
+    def deliver(self, title: str, body: str, buttons: tuple[Button, ...] = (),
+                kind: str | None = None, icon: str | None = None) -> bool:
+        """Show one notification with what this notifier supports: buttons, and
+        a kind (its icon; it replaces the last one of that kind)."""
+        extra: dict[str, object] = {}
+        if supports_kinds(self.notifier):
+            extra = {"kind": kind, "icon": icon}
+        if buttons and supports_buttons(self.notifier):
+            return self.notifier.show(title, body, buttons, **extra)  # type: ignore[call-arg]
+        return self.notifier.show(title, body, **extra)  # type: ignore[call-arg]
+
+    def _next_stretch_turn(self) -> int:
+        """Which stretch a break nudge offers; kept in the store's meta table
+        so the stretches take turns across restarts too."""
+        get_meta = getattr(self.store, "get_meta", None)
+        set_meta = getattr(self.store, "set_meta", None)
+        if self._stretch_turn is None:
+            saved = get_meta("stretch_turn") if get_meta is not None else None
+            self._stretch_turn = int(saved) if saved and saved.isdigit() else 0
+        turn = self._stretch_turn
+        self._stretch_turn += 1
+        if set_meta is not None:
+            set_meta("stretch_turn", str(self._stretch_turn))
+        return turn
+
     def nudge_buttons(self, kind: NudgeKind) -> tuple[Button, Button]:
         """"Snooze 10 min" and "Done" for a nudge of ``kind``; a press (on the
         notifier's thread) only puts a command on the queue."""
@@ -412,9 +495,10 @@ class Monitor:
             Button(DONE_LABEL, lambda: self.commands.put(Done(kind))),
         )
 
-    def tell(self, title: str, body: str) -> None:
-        """A notification that is not a nudge (calibration, report ready)."""
-        self.notifier.show(title, body)
+    def tell(self, title: str, body: str, kind: str = "info", icon: str | None = None) -> None:
+        """A notification that is not a nudge (calibration, report ready); it
+        replaces the last one of its ``kind`` (see ``notify``)."""
+        self.deliver(title, body, kind=kind, icon=icon)
         for listener in self.message_listeners:
             listener(Message(title, body), "info")
 
@@ -451,15 +535,18 @@ class Monitor:
             log.warning("cannot write status file %s: %s", self.status_path, exc)
 
     # -- calibration ------------------------------------------------------
-    def calibrate(self) -> Baseline | CalibrationRefused:
-        """Sample a few seconds of upright sitting and save the baseline.
+    def calibrate(self) -> Baseline | CalibrationRefused | None:
+        """Count down 3 seconds, sample a few seconds of upright sitting and save
+        the baseline (refused when it looks slouched; see ``calibration``).
 
-        Runs on the sampling thread; tells the user before and after.
+        Runs on the sampling thread; tells the user before and after (each
+        message replaces the one before). None when Quit came in the countdown.
         """
-        self.tell(
-            "Calibrating posture",
-            "Sit upright and comfortable, look at your screen, and hold still for 5 seconds.",
-        )
+        ready = CALIBRATION_GET_READY
+        self.tell(ready.title, ready.body, kind="calibration", icon="info")
+        if self.clock.wait(self.stop, CALIBRATION_COUNTDOWN_S):
+            return None
+        self.tell(CALIBRATING.title, CALIBRATING.body, kind="calibration", icon="info")
         result = calibrate_from(
             self, CALIBRATION_FRAMES, CALIBRATION_SPACING_S, self.clock, self.stop
         )
@@ -471,11 +558,12 @@ class Monitor:
                 save_baseline(self.baseline_path, result)
             self.store.write(Event(EventKind.CALIBRATION, now, {"ok": True,
                                                                 "samples": result.samples}))
-            self.tell("Posture calibrated", "Done. PostureWatch now measures against this posture.")
+            self.tell(CALIBRATED.title, CALIBRATED.body, kind="calibration", icon="upright")
         else:
             self.store.write(Event(EventKind.CALIBRATION, now, {"ok": False,
                                                                 "reason": result.reason}))
-            self.tell("Calibration did not work", result.reason)
+            self.tell(CALIBRATION_FAILED_TITLE, result.reason, kind="calibration",
+                      icon="problem")
         return result
 
 
@@ -493,7 +581,7 @@ def calibrate_from(
                 break
     finally:
         monitor.baseline = saved
-    return make_baseline(samples, clock.now())
+    return make_live_baseline(samples, clock.now())
 
 
 def save_baseline(path: Path, baseline: Baseline) -> None:

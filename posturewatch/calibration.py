@@ -35,6 +35,26 @@ MAD_TO_SD = 1.4826
 MAX_SPREAD_NOSE = 0.06
 MAX_SPREAD_NECK = 0.05
 
+REFUSE_SENSITIVITY = 0.5
+"""A live calibration is refused when its median posture scores as slouched
+against the population reference (``metrics.thresholds(None)``) at this
+sensitivity, i.e. when the head sits lower against the shoulders than *twice*
+the drop that counts as a slouch for an uncalibrated user. The reference is
+measured on one person, so the margin is wide: with the population tolerances
+of 0.12 (nose) and 0.075 (neck) shoulder widths it refuses 20 of posture-dev's
+26 slouched photos and none of its 26 upright ones, whose highest score is
+0.44 of the refusal line (at sensitivity 1.0 it would be 0.88: too little room
+for someone who sits, or places the camera, differently). A baseline from a
+real slouch makes every later slouch look upright; a refused one can be
+retried at once, and the welcome window lets the person keep it anyway
+(``CalibrationRefused.baseline``)."""
+
+SLOUCHED_REASON = (
+    "This looks slouched: your head was low against your shoulders, much lower than "
+    "most people sit upright, so it would make a poor reference. Sit tall with your "
+    "shoulders back and down, look at the screen, and try again."
+)
+
 JSON_VERSION = 1
 _METRIC_FIELDS = tuple(f.name for f in fields(Metrics))
 
@@ -42,11 +62,13 @@ _METRIC_FIELDS = tuple(f.name for f in fields(Metrics))
 @dataclass(frozen=True)
 class CalibrationRefused:
     """Calibration did not produce a baseline. ``reason`` is one sentence for
-    the user; the counts say how many frames were seen and usable."""
+    the user; the counts say how many frames were seen and usable; ``baseline``
+    is set when the only fault was that it looks slouched."""
 
     reason: str
     samples_seen: int = 0
     samples_used: int = 0
+    baseline: Baseline | None = None  # refused only for looking slouched: may be kept anyway
 
 
 def make_baseline(
@@ -98,6 +120,28 @@ def make_baseline(
             samples_used=len(usable),
         )
     return Baseline(median=median, spread=spread, samples=len(usable), created_at=now)
+
+
+def looks_slouched(baseline: Baseline) -> bool:
+    """True when the baseline's median posture is clearly slouched against the
+    population reference (``metrics.thresholds(None)``; see REFUSE_SENSITIVITY)."""
+    limits = metrics_module.thresholds(None, REFUSE_SENSITIVITY)
+    return metrics_module.slouch_score(baseline.median, limits) >= 1.0
+
+
+def make_live_baseline(
+    samples: Sequence[Sample | Metrics],
+    now: datetime,
+    min_samples: int = MIN_SAMPLES,
+) -> Baseline | CalibrationRefused:
+    """:func:`make_baseline` for a person calibrating now (tray, onboarding,
+    ``posturewatch calibrate``), which also refuses a baseline that
+    :func:`looks_slouched`, saying why."""
+    result = make_baseline(samples, now, min_samples)
+    if isinstance(result, Baseline) and looks_slouched(result):
+        return CalibrationRefused(SLOUCHED_REASON, samples_seen=len(samples),
+                                  samples_used=result.samples, baseline=result)
+    return result
 
 
 def baseline_to_json(baseline: Baseline) -> dict[str, object]:

@@ -102,7 +102,8 @@ def run(headless: bool, source: str | None, config_file: Path | None, db_path: P
         overrides["sample_interval_s"] = interval_s
     resolved = resolve(config_file, overrides)
     code = run_monitor(resolved, source=source, headless=headless,
-                       db_path=db_path or paths.database_path(), tz=local_tz())
+                       db_path=db_path or paths.database_path(), tz=local_tz(),
+                       config_file=config_file, overrides=overrides)
     sys.exit(code)
 
 
@@ -348,6 +349,8 @@ def _register_optional_commands() -> None:
         ("posturewatch.autostart", "autostart_command"),
         ("posturewatch.doctor", "doctor_command"),
         ("posturewatch.report_cli", "report_command"),
+        ("posturewatch.desktop_cli", "settings_command"),
+        ("posturewatch.desktop_cli", "welcome_command"),
     ):
         try:
             command = getattr(importlib.import_module(module), name)

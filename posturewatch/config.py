@@ -57,6 +57,7 @@ class Settings:
     posture_sensitivity: float = 1.0  # 0.5 (relaxed) .. 2.0 (strict)
     # Nudges
     nudge_cooldown_min: float = 10.0
+    nudges_per_bout_max: int = 3  # per kind and sitting bout; repeats back off
     break_nudges: bool = True
     water_nudges: bool = True
     posture_nudges: bool = True
@@ -254,6 +255,9 @@ KEYS: dict[str, KeySpec] = dict(
               "", 0.5, 2.0),
         _spec("nudge_cooldown_min", "float",
               "Minimum minutes between two nudges of any kind.", "min", 1, 120),
+        _spec("nudges_per_bout_max", "int",
+              "At most this many nudges of each kind in one sitting bout; each repeat "
+              "comes later than the one before.", "", 1, 20),
         _spec("break_nudges", "bool", "Show nudges to stand up and take a break."),
         _spec("water_nudges", "bool", "Show reminders to drink water."),
         _spec("posture_nudges", "bool", "Show nudges to sit up straight."),

@@ -23,6 +23,8 @@ down, so the edges are smooth at 16-64 px. Pure apart from Pillow, except :func:
 
 from __future__ import annotations
 
+import io
+import math
 import os
 from enum import StrEnum
 from functools import lru_cache
@@ -220,6 +222,96 @@ def contact_sheet(size: int = 64, pad: int = 8) -> Image.Image:
         for row in (0, 1):
             sheet.alpha_composite(img, (pad + i * (size + pad), pad + row * (size + 2 * pad)))
     return sheet
+
+
+# -- notification icons: one per kind of message -------------------------------------
+class NoteIcon(StrEnum):
+    """The picture beside a notification, by what it is about (never the
+    green tick on a warning: that is what made notifications wear thin)."""
+
+    BREAK = "break"  # the tray's break-due clock
+    POSTURE = "posture"  # the tray's slouching triangle
+    WATER = "water"  # a blue drop
+    INFO = "info"  # a blue disc with an "i"
+    PROBLEM = "problem"  # a vermilion disc with an "!"
+    REPORT = "report"  # a green square with a bar chart
+    UPRIGHT = "upright"  # the tray's green tick: calibration done
+
+
+def _water(p: _Pen) -> None:
+    drop = [(32, 3)] + [(32 + 22 * math.sin(math.radians(a)), 40 - 22 * math.cos(math.radians(a)))
+                        for a in range(60, 301, 10)]
+    p.polygon(drop, HALO)
+    inner = [(32, 8)] + [(32 + 19 * math.sin(math.radians(a)), 40 - 19 * math.cos(math.radians(a)))
+                         for a in range(60, 301, 10)]
+    p.polygon(inner, BLUE)
+    p.arc(32, 40, 11, 100, 160, 4, WHITE)  # a highlight
+
+
+def _info(p: _Pen) -> None:
+    p.disc(32, 32, 30, HALO)
+    p.disc(32, 32, 28, BLUE)
+    p.disc(32, 18, 4.5, WHITE)
+    p.line([(32, 28), (32, 47)], 8, WHITE)
+
+
+def _problem(p: _Pen) -> None:
+    p.disc(32, 32, 30, HALO)
+    p.disc(32, 32, 28, VERMILION)
+    p.line([(32, 15), (32, 36)], 8, WHITE)
+    p.disc(32, 47, 4.5, WHITE)
+
+
+def _report(p: _Pen) -> None:
+    p.rounded((1, 1, 63, 63), 12, HALO)
+    p.rounded((3, 3, 61, 61), 10, GREEN)
+    for x, top in ((18, 34), (32, 18), (46, 27)):
+        p.rounded((x - 5, top, x + 5, 50), 2, WHITE)
+
+
+NOTE_DRAWERS = {
+    NoteIcon.BREAK: _break_due,
+    NoteIcon.POSTURE: _slouching,
+    NoteIcon.WATER: _water,
+    NoteIcon.INFO: _info,
+    NoteIcon.PROBLEM: _problem,
+    NoteIcon.REPORT: _report,
+    NoteIcon.UPRIGHT: _upright,
+}
+
+
+@lru_cache(maxsize=32)
+def _draw_note(which: NoteIcon, size: int) -> Image.Image:
+    big = Image.new("RGBA", (BASE * SCALE, BASE * SCALE), (0, 0, 0, 0))
+    NOTE_DRAWERS[which](_Pen(ImageDraw.Draw(big)))
+    return big.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def draw_note_icon(which: NoteIcon, size: int = 64) -> Image.Image:
+    """The notification icon ``which`` as a square RGBA image (a fresh copy)."""
+    return _draw_note(which, size).copy()
+
+
+def write_note_icons(folder: Path, size: int = 64) -> dict[str, Path]:
+    """Save every :class:`NoteIcon` as ``note-<name>.png`` in ``folder`` (a
+    notification server wants a file); returns name -> path for those written
+    or already current. Rewrites a file only when its picture changed."""
+    out: dict[str, Path] = {}
+    for which in NoteIcon:
+        path = folder / f"note-{which.value}.png"
+        buffer = io.BytesIO()
+        _draw_note(which, size).save(buffer, "PNG")
+        data = buffer.getvalue()
+        try:
+            if not path.exists() or path.read_bytes() != data:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+        except OSError:
+            continue
+        out[which.value] = path
+    return out
 
 
 def write_app_icon(path: Path, size: int = 64) -> Path | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from posturewatch.model import CameraState, NudgeKind, Presence, State, Verdict
+from posturewatch.stretches import stretch_for, stretch_line
 
 
 @dataclass(frozen=True)
@@ -53,21 +54,21 @@ POSTURE_BODIES = (
     "Roll your shoulders back and down, and bring the screen to you, not you to the screen.",
     "Sit tall: feet flat, back against the chair, chin level. Then take a slow breath.",
 )
-STRETCH_TIPS = (
-    "Tip: gentle movement is better for a stiff back than rest.",
-    "Tip: a warm pack can ease a back that has ached for a few days.",
-    "Tip: slowly turn your head left and right to loosen your neck.",
-)
 
 
-def nudge_message(kind: NudgeKind, sitting_s: float, repeat: int, variant: int) -> Message:
-    """The notification for one nudge. ``variant`` picks the wording (any int)."""
+def nudge_message(kind: NudgeKind, sitting_s: float, repeat: int, variant: int,
+                  stretch_turn: int | None = None) -> Message:
+    """The notification for one nudge. ``variant`` picks the wording (any int).
+
+    A break nudge ends with a line suggesting one stretch
+    (:func:`posturewatch.stretches.stretch_for`), ``stretch_turn`` (default:
+    ``variant``) choosing which, so stretches take turns."""
     sat = format_minutes(sitting_s)
     if kind is NudgeKind.BREAK:
         bodies = BREAK_REPEAT_BODIES if repeat else BREAK_BODIES
         body = bodies[variant % len(bodies)].format(sat=sat, Sat=sat[:1].upper() + sat[1:])
-        if variant % 3 == 2:  # every third break nudge carries a tip, each tip in turn
-            body += " " + STRETCH_TIPS[(variant // 3) % len(STRETCH_TIPS)]
+        turn = variant if stretch_turn is None else stretch_turn
+        body += " " + stretch_line(stretch_for(turn))
         return Message("Time to stand up", body)
     if kind is NudgeKind.WATER:
         return Message("Drink some water", WATER_BODIES[variant % len(WATER_BODIES)])
@@ -86,6 +87,19 @@ CALIBRATION_OFFER = Message(
     "Sit upright and comfortable, then choose \u201cCalibrate posture\u201d in the tray menu."
     " PostureWatch then measures against your own posture, not an average one.",
 )
+CALIBRATION_COUNTDOWN_S = 3
+CALIBRATION_GET_READY = Message(
+    "Calibration starts in 3 seconds",
+    "Sit upright and comfortable, look at your screen, and then hold still for about"
+    " 5 seconds.",
+)
+CALIBRATING = Message(
+    "Calibrating posture",
+    "Hold still, sitting upright and comfortable, for about 5 seconds.",
+)
+CALIBRATED = Message(
+    "Posture calibrated", "Done. PostureWatch now measures against this posture.")
+CALIBRATION_FAILED_TITLE = "Calibration did not work"
 NO_CAMERA = Message(
     "PostureWatch cannot see the camera",
     "Check that a webcam is connected and that no other app is using it."

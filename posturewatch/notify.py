@@ -26,6 +26,16 @@ Whatever the backend, a failure (no notification server, no bus) is logged
 once, ``show`` returns False, and monitoring goes on; the next success is
 logged too. ``RecordingNotifier`` keeps what it was asked to show, for tests
 and replays. ``show`` is called from the sampling thread.
+
+Kinds (``show(..., kind=, icon=)``, where :func:`supports_kinds`): a kind
+("break", "water", "calibration" ...) names what a notification is about. A
+new one of a kind *replaces* the previous one of that kind instead of piling
+up beside it: the freedesktop ``replaces_id`` on Linux (desktop-notifier 6
+always sends 0, so we pass the id of the kind's last notification through its
+D-Bus proxy; ``notify-send -r`` in the fallback), the same toast tag on
+Windows and the same request identifier on macOS (both replace natively).
+``icon`` names a picture from ``icons.NoteIcon`` (default: the kind's own),
+so a warning never carries the green "upright" tick.
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ import logging
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -66,13 +76,34 @@ def supports_buttons(notifier: object) -> bool:
     return bool(getattr(notifier, "supports_buttons", False))
 
 
+def supports_kinds(notifier: object) -> bool:
+    """True when ``notifier.show`` takes ``kind=`` and ``icon=`` (see the module docstring)."""
+    return bool(getattr(notifier, "supports_kinds", False))
+
+
+# The icon a kind shows when ``icon`` is not given (names of ``icons.NoteIcon``).
+KIND_ICONS = {
+    "break": "break", "posture": "posture", "water": "water", "info": "info",
+    "calibration": "upright", "settings": "problem", "camera": "problem", "report": "report",
+}
+
+
+def icon_for(kind: str | None, icon: str | None) -> str | None:
+    """The icon name for a notification of ``kind`` (``icon`` wins when given)."""
+    return icon or KIND_ICONS.get(kind or "")
+
+
 @dataclass
 class Shown:
-    """One notification a ``RecordingNotifier`` was asked to show."""
+    """One notification a ``RecordingNotifier`` was asked to show. ``replaced``
+    is the index in ``log`` of the notification of the same kind it replaced."""
 
     title: str
     body: str
     buttons: tuple[Button, ...] = ()
+    kind: str | None = None
+    icon: str | None = None
+    replaced: int | None = None
 
 
 @dataclass
@@ -88,12 +119,18 @@ class RecordingNotifier:
     log: list[Shown] = field(default_factory=list)
     supports_buttons: bool = False
     working: bool = True
+    supports_kinds: bool = True
+    on_screen: dict[str, int] = field(default_factory=dict)  # kind -> index in log
 
-    def show(self, title: str, body: str, buttons: Sequence[Button] = ()) -> bool:
+    def show(self, title: str, body: str, buttons: Sequence[Button] = (),
+             kind: str | None = None, icon: str | None = None) -> bool:
         if not self.working:
             return False
         self.shown.append((title, body))
-        self.log.append(Shown(title, body, tuple(buttons)))
+        replaced = self.on_screen.get(kind) if kind else None
+        self.log.append(Shown(title, body, tuple(buttons), kind, icon_for(kind, icon), replaced))
+        if kind:
+            self.on_screen[kind] = len(self.log) - 1
         return True
 
     def press(self, label: str) -> None:
@@ -134,19 +171,24 @@ class PlyerNotifier:
     Windows, pyobjus on macOS). No buttons."""
 
     supports_buttons = False
+    supports_kinds = True  # notify-send replaces and shows icons; plyer ignores both
 
-    def __init__(self, app_name: str = "PostureWatch", timeout_s: int = 10) -> None:
+    def __init__(self, app_name: str = "PostureWatch", timeout_s: int = 10,
+                 icons: Mapping[str, Path] | None = None) -> None:
         self.app_name = app_name
         self.timeout_s = timeout_s
+        self.icons = dict(icons or {})
+        self._ids: dict[str, int] = {}  # kind -> notify-send's id of its last notification
         self._log = _FailureLog("notifications (plyer)")
 
     @property
     def failing(self) -> bool:
         return self._log.failed
 
-    def show(self, title: str, body: str, buttons: Sequence[Button] = ()) -> bool:
+    def show(self, title: str, body: str, buttons: Sequence[Button] = (),
+             kind: str | None = None, icon: str | None = None) -> bool:
         if _use_notify_send():
-            return self._notify_send(title, body)
+            return self._notify_send(title, body, kind, icon_for(kind, icon))
         try:
             from plyer import notification
 
@@ -157,11 +199,18 @@ class PlyerNotifier:
             return self._log.failure(f"{type(exc).__name__}: {exc}")
         return self._log.success()
 
-    def _notify_send(self, title: str, body: str) -> bool:
+    def _notify_send(self, title: str, body: str, kind: str | None = None,
+                     icon: str | None = None) -> bool:
         """What plyer does on Linux without dbus-python, but checking the exit
-        status (plyer ignores it, so a missing server would go unnoticed)."""
-        command = ["notify-send", "-a", self.app_name, "-t", str(self.timeout_s * 1000),
-                   "--", title, body]
+        status (plyer ignores it, so a missing server would go unnoticed), with
+        the kind's icon, and replacing the kind's last notification (``-r``;
+        ``-p`` prints the id to replace next time)."""
+        command = ["notify-send", "-a", self.app_name, "-t", str(self.timeout_s * 1000), "-p"]
+        if icon and icon in self.icons:
+            command += ["-i", str(self.icons[icon])]
+        if kind and kind in self._ids:
+            command += ["-r", str(self._ids[kind])]
+        command += ["--", title, body]
         try:
             result = subprocess.run(command, capture_output=True, text=True,
                                     timeout=SEND_TIMEOUT_S, check=False)
@@ -170,6 +219,9 @@ class PlyerNotifier:
         if result.returncode != 0:
             reason = result.stderr.strip().splitlines()[-1:] or [f"exit {result.returncode}"]
             return self._log.failure(f"notify-send: {reason[0]}")
+        printed = result.stdout.strip()
+        if kind and printed.isdigit():  # an old notify-send without -p prints nothing
+            self._ids[kind] = int(printed)
         return self._log.success()
 
     def close(self) -> None:
@@ -211,8 +263,11 @@ class NativeNotifier:
     missing; call :meth:`close` when done (it stops the notifier thread).
     """
 
+    supports_kinds = True
+
     def __init__(self, app_name: str = "PostureWatch", icon: Path | None = None,
-                 timeout_s: float = SEND_TIMEOUT_S) -> None:
+                 timeout_s: float = SEND_TIMEOUT_S,
+                 icons: Mapping[str, Path] | None = None) -> None:
         from desktop_notifier import DesktopNotifier, Icon
 
         # desktop-notifier logs a warning with a traceback for every failed
@@ -220,6 +275,8 @@ class NativeNotifier:
         logging.getLogger("desktop_notifier").setLevel(logging.ERROR)
         self.app_name = app_name
         self.timeout_s = timeout_s
+        self.icons = dict(icons or {})
+        self._platform_ids: dict[str, int] = {}  # D-Bus: kind -> id of its last notification
         self._log = _FailureLog("notifications")
         self._buttons: bool | None = None
         self._loop = asyncio.new_event_loop()
@@ -268,17 +325,25 @@ class NativeNotifier:
             return None
         return {c.name.lower() for c in caps}
 
-    def show(self, title: str, body: str, buttons: Sequence[Button] = ()) -> bool:
-        """Show one notification (with ``buttons`` where supported); never raises."""
+    def show(self, title: str, body: str, buttons: Sequence[Button] = (),
+             kind: str | None = None, icon: str | None = None) -> bool:
+        """Show one notification (with ``buttons`` where supported), replacing
+        the last one of ``kind``; never raises."""
         from desktop_notifier import Button as NativeButton
+        from desktop_notifier import Icon, Notification
 
         dispatched = threading.Event()
         native = [NativeButton(title=b.label, on_pressed=_guarded(b)) for b in buttons]
+        picture = self.icons.get(icon_for(kind, icon) or "")
+        extra: dict[str, Any] = {}
+        if kind and not self._is_dbus():
+            # Windows (toast tag) and macOS (request identifier) replace a
+            # notification that has the same identifier.
+            extra["identifier"] = f"posturewatch-{kind}"
+        note = Notification(title, body, buttons=tuple(native), on_dispatched=dispatched.set,
+                            icon=Icon(path=picture) if picture is not None else None, **extra)
         try:
-            self._call(
-                self._notifier.send(title, body, buttons=native, on_dispatched=dispatched.set),
-                self.timeout_s,
-            )
+            self._call(self._send(note, kind), self.timeout_s)
         except Exception as exc:  # noqa: BLE001
             self._buttons = None
             self._drop_connection()
@@ -288,6 +353,31 @@ class NativeNotifier:
             self._drop_connection()
             return self._log.failure("no notification server answered on this desktop")
         return self._log.success()
+
+    def _is_dbus(self) -> bool:
+        backend = getattr(self._notifier, "_backend", None)
+        return type(backend).__name__ == "DBusDesktopNotifier"
+
+    async def _send(self, note: Any, kind: str | None) -> None:
+        """Send ``note`` on the notifier's loop; on D-Bus, as a replacement of
+        the last notification of ``kind`` (its ``replaces_id``)."""
+        backend = getattr(self._notifier, "_backend", None)
+        previous = self._platform_ids.get(kind) if kind else None
+        interface = getattr(backend, "interface", None)
+        if not self._is_dbus() or previous is None or interface is None:
+            await self._notifier.send_notification(note)
+        else:
+            backend.interface = _Replacing(interface, previous)
+            try:
+                await self._notifier.send_notification(note)
+            finally:
+                if isinstance(backend.interface, _Replacing):
+                    backend.interface = interface
+        if kind and self._is_dbus():
+            ids = getattr(backend, "_platform_to_interface_notification_identifier", None)
+            platform_id = ids.inverse.get(note.identifier) if ids is not None else None
+            if isinstance(platform_id, int):
+                self._platform_ids[kind] = platform_id
 
     def _drop_connection(self) -> None:
         """After a failure, close desktop-notifier's D-Bus connection (it opens
@@ -303,12 +393,29 @@ class NativeNotifier:
             pass
         backend.bus = None
         backend.interface = None
+        self._platform_ids.clear()  # a new connection (maybe a new server): nothing to replace
 
     def close(self) -> None:
         """Stop the notifier thread (pending button presses are dropped)."""
         if self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=1.0)
+
+
+class _Replacing:
+    """desktop-notifier's D-Bus proxy, but ``Notify`` replaces ``replaces_id``
+    (desktop-notifier 6 always passes 0). Everything else goes to the proxy."""
+
+    def __init__(self, interface: Any, replaces_id: int) -> None:
+        self._interface = interface
+        self._replaces_id = replaces_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._interface, name)
+
+    async def call_notify(self, app_name: str, _replaces_id: int, *args: Any,
+                          **kwargs: Any) -> Any:
+        return await self._interface.call_notify(app_name, self._replaces_id, *args, **kwargs)
 
 
 def _guarded(button: Button) -> Callable[[], None]:
@@ -321,13 +428,15 @@ def _guarded(button: Button) -> Callable[[], None]:
     return press
 
 
-def make_notifier(app_name: str = "PostureWatch", icon: Path | None = None) -> Notifier:
-    """The best notifier this system has: desktop-notifier, else plyer."""
+def make_notifier(app_name: str = "PostureWatch", icon: Path | None = None,
+                  icons: Mapping[str, Path] | None = None) -> Notifier:
+    """The best notifier this system has: desktop-notifier, else plyer.
+    ``icons``: icon name -> PNG (``icons.write_note_icons``)."""
     ok, why = native_available()
     if ok:
         try:
-            return NativeNotifier(app_name, icon)
+            return NativeNotifier(app_name, icon, icons=icons)
         except Exception as exc:  # noqa: BLE001
             why = f"desktop-notifier failed to start ({exc})"
     log.info("notifications through plyer, without buttons: %s", why)
-    return PlyerNotifier(app_name)
+    return PlyerNotifier(app_name, icons=icons)

@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from posturewatch import metrics
 from posturewatch.model import Baseline, Landmarks, Sample
 from posturewatch.reference import Status, UprightReference
 
@@ -64,6 +65,14 @@ class ReferenceKeeper:
         about another reference."""
         self.reference = UprightReference.seeded(baseline, self.sensitivity)
         self._saved_at = None
+
+    def set_sensitivity(self, baseline: Baseline | None, sensitivity: float) -> None:
+        """A new ``posture_sensitivity`` (settings applied live): new tolerances,
+        the learned reference kept."""
+        limits = metrics.thresholds(baseline, sensitivity)
+        self.sensitivity = sensitivity
+        self.reference.nose_tolerance = limits.nose_tolerance
+        self.reference.neck_tolerance = limits.neck_tolerance
 
     def measure(self, now: datetime, landmarks: Landmarks | None) -> Sample:
         """Judge and learn from one frame's landmarks (see ``UprightReference.measure``)."""

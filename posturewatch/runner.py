@@ -21,8 +21,10 @@ from posturewatch.app import Monitor, calibrate_from, load_baseline, save_baseli
 from posturewatch.camera import SourceError, WebcamSource, open_source
 from posturewatch.clock import Clock, PacedClock, WallClock
 from posturewatch.config import Resolved, Settings
+from posturewatch.config_watch import ConfigWatch
 from posturewatch.instance import AlreadyRunning, InstanceLock
 from posturewatch.logs import setup_logging
+from posturewatch.messages import CALIBRATION_COUNTDOWN_S
 from posturewatch.model import Baseline, CameraState, Event, EventKind, State
 from posturewatch.model_files import ModelError, choose
 from posturewatch.notify import RecordingNotifier, make_notifier
@@ -105,7 +107,7 @@ def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzi
         frames,
         estimator,
         store,
-        notifier or make_notifier(icon=_app_icon()),
+        notifier or make_notifier(icon=_app_icon(), icons=_note_icons()),
         clock_from_env(),
         baseline=load_baseline(paths.baseline_path()),
         tz=tz,
@@ -121,9 +123,19 @@ def _app_icon() -> Path | None:
     return write_app_icon(paths.state_dir() / "posturewatch.png")
 
 
+def _note_icons() -> dict[str, Path]:
+    """One icon per kind of notification (PNG files in the state folder)."""
+    from posturewatch.icons import write_note_icons
+
+    return write_note_icons(paths.state_dir() / "icons")
+
+
 def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path: Path,
-                tz: tzinfo) -> int:
-    """``posturewatch run``: returns the process exit code."""
+                tz: tzinfo, config_file: Path | None = None,
+                overrides: dict[str, object] | None = None) -> int:
+    """``posturewatch run``: returns the process exit code. ``config_file`` and
+    ``overrides`` are what ``resolved`` was loaded with; the loop reloads the
+    settings from them when the file (or the IT policy) changes."""
     setup_logging(resolved.settings.log_level, paths.log_dir())
     lock = InstanceLock(paths.lock_path())
     try:
@@ -139,6 +151,8 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
         except (SourceError, ModelError) as exc:
             click.echo(f"posturewatch: {exc}", err=True)
             return 2
+        monitor.config_watch = ConfigWatch(config_file or paths.user_config_path(),
+                                           paths.policy_path(), overrides or {}, resolved)
         code = None
         if not headless:
             from posturewatch.tray import TrayUnavailable, run_tray
@@ -201,6 +215,15 @@ def run_headless(monitor: Monitor) -> int:
     return 0
 
 
+def countdown(seconds: int, clock: Clock) -> None:
+    """Print "3... 2... 1... now" a second apart, before calibration starts."""
+    stop = threading.Event()
+    for left in range(seconds, 0, -1):
+        click.echo(f"{left}... ", nl=False)
+        clock.wait(stop, 1.0)
+    click.echo("hold still.")
+
+
 def calibrate_cli(resolved: Resolved, source: str | None, frames: int) -> int:
     """``posturewatch calibrate``: sample, save a baseline, say why on refusal."""
     from posturewatch.store import Store
@@ -223,6 +246,7 @@ def calibrate_cli(resolved: Resolved, source: str | None, frames: int) -> int:
                f"for {frames} seconds...")
     with estimator, Store(paths.database_path()) as store:
         monitor = Monitor(settings, camera, estimator, store, RecordingNotifier(), WallClock())
+        countdown(CALIBRATION_COUNTDOWN_S, WallClock())
         result = calibrate_from(monitor, frames, 1.0, WallClock(), threading.Event())
         camera.close()
         now = datetime.now(UTC)

@@ -80,15 +80,23 @@ kind are closer than ``nudge_cooldown_min``; one tick emits at most one nudge,
 chosen by priority break > posture > water; the others wait for the cooldown.
 
 - Break: when sitting time reaches ``sit_limit_min``; if the person keeps
-  sitting, again every ``break_repeat_min`` of further sitting time
-  (``Nudge.repeat`` counts up) until a break ends the bout.
+  sitting, again after ``break_repeat_min`` of further sitting time, then
+  after twice that, four times that ... (``Nudge.repeat`` counts up) until a
+  break ends the bout. "Done" starts the spacing over.
 - Posture: when the slouch run reaches ``slouch_hold_s`` and the current
   sample is still SLOUCHED. The slouch run is SEATED time with a SLOUCHED
   verdict; UPRIGHT resets it; anything else (UNKNOWN verdict, away, gap,
   no frame, paused) pauses it, and resets it once that lasted more than
-  ``slouch_hold_s``. A posture nudge restarts the run.
+  ``slouch_hold_s``. A posture nudge restarts the run, and the next one in
+  the same bout needs a run twice as long (60 s, 120 s, 240 s ...).
 - Water: when SEATED time since the last water nudge or water logged reaches
   ``hydration_interval_min``.
+
+Repeats wear a reminder thin, so each kind shows at most
+``nudges_per_bout_max`` nudges in a row in one sitting bout. A new bout (after
+a break) starts the count again, and so does an answer: "Done" on a nudge of
+that kind, or water logged. A snooze asks for the reminder again: it comes
+back when the snooze ends even at the cap (and counts toward it).
 
 The tracker never records ``NUDGE_SHOWN``: ``app.py`` records it after the
 notifier has shown the nudge (it knows whether delivery worked).
@@ -348,8 +356,9 @@ class Tracker:
         self._water = _ZERO
         self._water_repeat = 0
 
-        # Nudges in general.
+        # Nudges in general; how many of each kind this bout has shown.
         self._last_nudge: Nudge | None = None
+        self._bout_nudges: dict[NudgeKind, int] = {}
         self._snoozed_until: dict[NudgeKind, datetime] = {}
 
         # Pause: until when (PAUSED_INDEFINITELY for no end), and the paused
@@ -397,7 +406,13 @@ class Tracker:
         """Sitting time at which the next break nudge is due."""
         if self._break_nudged_at_sitting is None:
             return self._sit_limit
-        return self._break_nudged_at_sitting + timedelta(minutes=self._settings.break_repeat_min)
+        # Back off: the n-th repeat waits 2**(n-1) times break_repeat_min.
+        spacing = self._settings.break_repeat_min * 2 ** max(0, self._break_repeat - 1)
+        return self._break_nudged_at_sitting + timedelta(minutes=spacing)
+
+    def _at_cap(self, kind: NudgeKind) -> bool:
+        """This bout has shown as many unanswered nudges of ``kind`` as it may."""
+        return self._bout_nudges.get(kind, 0) >= self._settings.nudges_per_bout_max
 
     # -- the tick ----------------------------------------------------------
     def step(self, now: datetime, sample: Sample) -> list[Action]:
@@ -482,6 +497,7 @@ class Tracker:
                 self._bout_start = start
                 self._sitting = _ZERO
                 self._posture_repeat = 0
+                self._bout_nudges.clear()
                 out.append(Record(Event(EventKind.SITTING_STARTED, start)))
             self._sitting += length
             self._water += length
@@ -626,7 +642,8 @@ class Tracker:
         if kind is NudgeKind.POSTURE:
             if self._slouch == _ZERO:
                 return None
-            return self._slouch_hold - self._slouch
+            # Back off: each posture nudge in this bout doubles the run needed.
+            return self._slouch_hold * 2 ** self._posture_repeat - self._slouch
         return timedelta(minutes=self._settings.hydration_interval_min) - self._water
 
     def _choose_nudge(self, now: datetime, sample: Sample) -> Nudge | None:
@@ -648,6 +665,8 @@ class Tracker:
             snoozed = self._snoozed_until.get(kind)
             if snoozed is not None and now < snoozed:
                 continue
+            if snoozed is None and self._at_cap(kind):
+                continue
             if kind is NudgeKind.BREAK and self._bout_start is None:
                 continue
             if kind is NudgeKind.POSTURE and sample.verdict != Verdict.SLOUCHED:
@@ -659,6 +678,7 @@ class Tracker:
 
     def _nudge(self, kind: NudgeKind, now: datetime) -> Nudge:
         self._snoozed_until.pop(kind, None)
+        self._bout_nudges[kind] = self._bout_nudges.get(kind, 0) + 1
         if kind is NudgeKind.BREAK:
             repeat = self._break_repeat
             self._break_repeat += 1
@@ -719,6 +739,7 @@ class Tracker:
     def _water_logged(self, now: datetime, source: str) -> Record:
         self._water = _ZERO
         self._water_repeat = 0
+        self._bout_nudges.pop(NudgeKind.WATER, None)
         self._snoozed_until.pop(NudgeKind.WATER, None)
         return Record(Event(EventKind.WATER_LOGGED, now, {"source": source}))
 
@@ -759,6 +780,7 @@ class Tracker:
         repeat count start over."""
         _require_utc(now)
         self._snoozed_until.pop(kind, None)
+        self._bout_nudges.pop(kind, None)
         out: list[Action] = [Record(Event(EventKind.NUDGE_ACTED, now,
                                           {"action": "done", "kind": kind.value}))]
         if kind is NudgeKind.WATER:
@@ -819,6 +841,8 @@ class Tracker:
             if not self._enabled(kind):
                 continue
             snoozed = self._snoozed_until.get(kind)
+            if snoozed is None and self._at_cap(kind):
+                continue
             remaining = self._remaining(kind)
             if snoozed is not None:
                 earliest = max(floor, snoozed)

@@ -884,6 +884,15 @@ class Store:
             detail = {}
         return {**row, "detail": detail if isinstance(detail, dict) else {}}
 
+    def oldest_minute(self) -> datetime | None:
+        """The start of the oldest minute summary (UTC), or None (no rows, or
+        no table in an older file opened read-only)."""
+        if "minute" not in self.columns("minutes"):
+            return None
+        rows = self._query("SELECT min(minute) AS first FROM minutes")
+        first = rows[0]["first"] if rows else None
+        return parse_time(first) if first else None
+
     def columns(self, table: str) -> tuple[str, ...]:
         """The columns ``table`` has in this file, in table order; empty when
         the file has no such table. A store opened read-only is not migrated,

@@ -32,7 +32,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -55,8 +54,10 @@ from posturewatch.app import (
     Resume,
     Snooze,
 )
-from posturewatch.config import KEYS, Resolved, parse_work_hours, to_toml_value
+from posturewatch.config import Resolved, parse_work_hours
+from posturewatch.config_edit import settings_template
 from posturewatch.icons import IconState, draw_icon, icon_state
+from posturewatch.launch import Windows, open_path
 from posturewatch.messages import (
     CALIBRATE_LABEL,
     CALIBRATION_OFFER,
@@ -68,6 +69,13 @@ from posturewatch.messages import (
 )
 from posturewatch.model import NudgeKind, State
 from posturewatch.notify import Button, supports_buttons
+from posturewatch.report_history import (
+    HISTORY_WEEKS,
+    default_week,
+    other_weeks,
+    week_title,
+    write_week_pages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +95,8 @@ WATER_LABEL = "I drank water"
 SNOOZE_MENU_LABEL = "Snooze reminder 10 min"
 DONE_MENU_LABEL = "Reminder done"
 REPORT_LABEL = "Open weekly report"
-SETTINGS_LABEL = "Settings"
-OPEN_SETTINGS_LABEL = "Open settings file"
+OTHER_WEEKS_LABEL = "Other weeks"
+SETTINGS_LABEL = "Settings\u2026"
 ABOUT_LABEL = "About PostureWatch"
 QUIT_LABEL = "Quit"
 
@@ -141,38 +149,6 @@ def backend_name(pystray: ModuleType) -> str:
 
 
 # -- opening files ------------------------------------------------------------
-def open_path(path: Path) -> bool:
-    """Open ``path`` with the desktop's default app; False when that failed."""
-    try:
-        if sys.platform == "win32":
-            os.startfile(path)  # type: ignore[attr-defined]  # noqa: S606
-            return True
-        opener = "open" if sys.platform == "darwin" else "xdg-open"
-        subprocess.Popen([opener, str(path)], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
-    except OSError as exc:
-        log.warning("cannot open %s: %s", path, exc)
-        return False
-    return True
-
-
-def settings_template() -> str:
-    """A commented user config listing every key with its default and meaning."""
-    lines = [
-        "# PostureWatch settings. Remove the '#' in front of a line to change it.",
-        "# `posturewatch config show` lists what is in force and where it came from.",
-        "# Changes apply the next time PostureWatch starts.",
-        "",
-    ]
-    for spec in KEYS.values():
-        unit = f" ({spec.unit})" if spec.unit else ""
-        lines.append(f"# {spec.description}{unit} Allowed: {spec.allowed()}.")
-        lines.append(f"# {spec.name} = {to_toml_value(spec.default)}")
-        lines.append("")
-    return "\n".join(lines)
-
-
 def ensure_user_config(path: Path) -> Path:
     """Create the user's config file from :func:`settings_template` when it is missing."""
     if not path.exists():
@@ -194,12 +170,13 @@ def tomorrow_start(now: datetime, monitor: Monitor) -> datetime:
 class TrayApp:
     """The icon, its menu, and the sampling thread behind them.
 
-    ``opener`` opens a file with the desktop's default app (a seam for tests).
+    ``opener`` opens a file with the desktop's default app and ``windows``
+    starts our own windows as processes (seams for tests).
     """
 
     def __init__(self, monitor: Monitor, resolved: Resolved, pystray: ModuleType,
                  opener: Callable[[Path], bool] = open_path,
-                 started: float | None = None) -> None:
+                 started: float | None = None, windows: Windows | None = None) -> None:
         self.monitor = monitor
         self.resolved = resolved
         self.pystray = pystray
@@ -216,6 +193,9 @@ class TrayApp:
         self._status = status_line(None, monitor.tz)
         self._last_nudge: NudgeKind | None = None
         self._quitting = False
+        self.windows = windows or Windows()  # the settings and welcome windows (processes)
+        self._weeks: list[tuple[str, str]] = []  # "Other weeks": (week, label), newest first
+        self._weeks_day: tuple[object, str] | None = None
         self.icon = pystray.Icon(
             "posturewatch",
             icon=draw_icon(IconState.STARTING, ICON_SIZE),
@@ -250,26 +230,40 @@ class TrayApp:
                  visible=self._menu_reminders, enabled=lambda _i: self._last_nudge is not None),
             Item(DONE_MENU_LABEL, self._on_done, visible=self._menu_reminders,
                  enabled=lambda _i: self._last_nudge is not None),
-            Item(lambda _i: self._calibrate_text(), self._command(Calibrate())),
+            Item(lambda _i: self._calibrate_text(), self._on_calibrate),
             Menu.SEPARATOR,
             Item(REPORT_LABEL, self._command(Custom(self._open_report))),
-            Item(SETTINGS_LABEL, Menu(*self._settings_items())),
+            Item(OTHER_WEEKS_LABEL, Menu(*self._week_items()),
+                 enabled=lambda _i: bool(self._weeks)),
+            Item(SETTINGS_LABEL, self._on_settings),
             Item(ABOUT_LABEL, self._command(Custom(self._about))),
             Menu.SEPARATOR,
             Item(QUIT_LABEL, self._on_quit),
         )
 
-    def _settings_items(self) -> list[Any]:
-        Item, Menu = self.pystray.MenuItem, self.pystray.Menu
-        items = [Item(OPEN_SETTINGS_LABEL, self._on_open_settings)]
-        locked = [k for k in KEYS if k in self.resolved.locked]
-        if locked:
-            items.append(Menu.SEPARATOR)
-            items.append(Item("Locked by your organisation:", None, enabled=False))
-            for key in locked:
-                value = to_toml_value(getattr(self.resolved.settings, key))
-                items.append(Item(f"[locked] {key} = {value}", None, enabled=False))
-        return items
+    def _week_items(self) -> list[Any]:
+        """HISTORY_WEEKS slots; each shows one of ``self._weeks`` (set on the
+        sampling thread, see :meth:`_refresh_weeks`) or hides."""
+        Item = self.pystray.MenuItem
+
+        def slot(i: int) -> Any:
+            def text(_item: object) -> str:
+                weeks = self._weeks
+                return weeks[i][1] if i < len(weeks) else ""
+
+            def visible(_item: object) -> bool:
+                return i < len(self._weeks)
+
+            def click(_icon: object = None, _item: object = None) -> None:
+                weeks = self._weeks
+                if i < len(weeks):
+                    week = weeks[i][0]
+                    self.monitor.commands.put(Custom(
+                        lambda m, now: self._open_report(m, now, week)))
+
+            return Item(text, click, visible=visible)
+
+        return [slot(i) for i in range(HISTORY_WEEKS)]
 
     def _menu_reminders(self, _item: object = None) -> bool:
         """Snooze and Done live in the menu when notifications cannot carry buttons."""
@@ -287,6 +281,19 @@ class TrayApp:
 
         return put
 
+    def _on_calibrate(self, _icon: object = None, _item: object = None) -> None:
+        """With a webcam, the welcome's calibration page (a live skeleton, a
+        3-2-1 countdown on screen); otherwise, or without Tk, the loop
+        calibrates after a countdown told in notifications."""
+        from posturewatch.camera import WebcamSource
+
+        source = self.monitor.source
+        if isinstance(source, WebcamSource) and self.windows.open(
+                "welcome", "--start-at", "calibrate", "--source", str(source.index)):
+            return
+        log.info("tray: Calibrate")
+        self.monitor.commands.put(Calibrate())
+
     def _on_done(self, _icon: object = None, _item: object = None) -> None:
         self.monitor.commands.put(Done(self._last_nudge))
         self._last_nudge = None
@@ -295,24 +302,40 @@ class TrayApp:
     def _on_status(self, _icon: object = None, _item: object = None) -> None:
         self.monitor.commands.put(Custom(self._tell_details))
 
-    def _on_open_settings(self, _icon: object = None, _item: object = None) -> None:
-        path = paths.user_config_path()
+    def _user_config(self) -> Path:
+        watch = self.monitor.config_watch
+        return Path(watch.user_path) if watch and watch.user_path else paths.user_config_path()
+
+    def _on_settings(self, _icon: object = None, _item: object = None) -> None:
+        """Open the settings window (a process of its own); without Tk, the file."""
+        path = self._user_config()
+        if self.windows.open("settings", "--config", str(path)):
+            return
+        self._on_open_settings(reason=self.windows.problem)
+
+    def _on_open_settings(self, _icon: object = None, _item: object = None,
+                          reason: str | None = None) -> None:
+        path = self._user_config()
         try:
             ensure_user_config(path)
         except OSError as exc:
             log.warning("cannot create %s: %s", path, exc)
-        if not self.opener(path):
-            self.monitor.commands.put(Custom(
-                lambda m, _now: m.tell("Settings", f"Edit this file in a text editor: {path}")))
+        opened = self.opener(path)
+        if reason or not opened:
+            body = f"Edit this file in a text editor: {path}"
+            if reason:
+                body = f"{reason[:1].upper()}{reason[1:]}. {body}"
+            self.monitor.commands.put(Custom(lambda m, _now: m.tell("Settings", body)))
 
     def _on_quit(self, _icon: object = None, _item: object = None) -> None:
         log.info("tray: Quit")
         self.quit()
 
     def quit(self) -> None:
-        """Stop the sampling loop and the icon (any thread)."""
+        """Stop the sampling loop, the icon and our windows (any thread)."""
         self._quitting = True
         self.monitor.stop.set()
+        self.windows.close_all()
         self.icon.stop()
 
     # -- Custom commands: run on the sampling thread with the loop's now ----
@@ -336,22 +359,40 @@ class TrayApp:
             f"computer ({paths.data_dir()}); no picture is ever stored or sent.",
         )
 
-    def _open_report(self, monitor: Monitor, now: datetime) -> None:
-        """This week so far as an HTML page, opened in the browser (sampling thread)."""
-        from posturewatch.report_cli import write_report
+    def _open_report(self, monitor: Monitor, now: datetime, week: str | None = None) -> None:
+        """A week's HTML page (by default last week on the report day, else this
+        week so far), with links to the weeks around it, opened in the
+        browser (sampling thread)."""
+        from posturewatch.report_cli import reports_dir
 
-        db_path = getattr(monitor.store, "path", None) or paths.database_path()
+        db_path = Path(getattr(monitor.store, "path", None) or paths.database_path())
         flush = getattr(monitor.store, "flush", None)
         if flush is not None:
             flush()
-        target, _html = write_report(Path(db_path), None, False, "html", None,
-                                     monitor.settings, now=now, tz=monitor.tz)
+        week = week or default_week(now, monitor.tz, monitor.settings.weekly_report_day)
+        target = write_week_pages(db_path, week, monitor.settings, now, monitor.tz,
+                                  reports_dir())
+        self._refresh_weeks(monitor, now)
         if not self.opener(target):
-            monitor.tell("Weekly report", f"Saved as {target}")
+            monitor.tell("Weekly report", f"Saved as {target}", kind="report")
+
+    def _refresh_weeks(self, monitor: Monitor, now: datetime) -> None:
+        """Work out the "Other weeks" list (sampling thread; reads the database)."""
+        db_path = Path(getattr(monitor.store, "path", None) or paths.database_path())
+        day = monitor.settings.weekly_report_day
+        weeks = [(w, week_title(w, now, monitor.tz))
+                 for w in other_weeks(now, monitor.tz, day, db_path)]
+        if weeks != self._weeks:
+            self._weeks = weeks
+            self.icon.update_menu()
 
     # -- from the sampling thread --------------------------------------------
     def on_state(self, state: State) -> None:
         """A new State (on change and every tick): refresh icon, tooltip and menu."""
+        day = (state.at.astimezone(self.monitor.tz).date(), self.monitor.settings.weekly_report_day)
+        if day != self._weeks_day:  # a new day may start a new week or be the report day
+            self._weeks_day = day
+            self._refresh_weeks(self.monitor, state.at)
         calibrated = self.monitor.baseline is not None
         which = icon_state(state)
         text = tooltip(state, self.monitor.tz, calibrated)
@@ -440,7 +481,11 @@ class TrayApp:
 
     def _work(self) -> None:
         try:
-            if self.monitor.baseline is None:
+            try:  # the "Other weeks" list before the first tick (the loop's clock)
+                self._refresh_weeks(self.monitor, self.monitor.clock.now())
+            except Exception:
+                log.exception("cannot list the report weeks")
+            if self.monitor.baseline is None and not self._welcome():
                 self._offer_calibration()
             self.monitor.run()
         except Exception:
@@ -451,15 +496,23 @@ class TrayApp:
                 log.info("monitoring ended; closing the tray icon")
             self.icon.stop()
 
+    def _welcome(self) -> bool:
+        """First run with a webcam: open the welcome window (what PostureWatch
+        does and keeps, camera check, calibration); False when it is not for
+        now (done or skipped before, a video source, no Tk)."""
+        from posturewatch.onboarding import should_welcome
+
+        if not should_welcome(self.monitor.source):
+            return False
+        index = getattr(self.monitor.source, "index", self.monitor.settings.camera_index)
+        return self.windows.open("welcome", "--source", str(index))
+
     def _offer_calibration(self) -> None:
         """First run (no baseline): ask for calibration, with a button where possible."""
-        notifier = self.monitor.notifier
         message = CALIBRATION_OFFER
-        if supports_buttons(notifier):
-            button = Button(CALIBRATE_LABEL, lambda: self.monitor.commands.put(Calibrate()))
-            notifier.show(message.title, message.body, (button,))  # type: ignore[call-arg]
-        else:
-            notifier.show(message.title, message.body)
+        button = Button(CALIBRATE_LABEL, lambda: self.monitor.commands.put(Calibrate()))
+        self.monitor.deliver(message.title, message.body, (button,), kind="calibration",
+                             icon="info")
         for listener in self.monitor.message_listeners:
             listener(message, "info")
 

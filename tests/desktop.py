@@ -172,6 +172,8 @@ class Notification:
     title: str
     body: str
     actions: tuple[str, ...]  # the button labels (keys and the default action dropped)
+    replaces_id: int = 0  # the notification this one replaces (0: a new one)
+    icon: str = ""  # the app_icon argument (a file URI or an icon name)
 
 
 _STRING = re.compile(r'^\s*string "(.*)"\s*$')
@@ -182,6 +184,8 @@ def parse_notify_calls(text: str) -> list[Notification]:
 
     A Notify call's arguments are: app_name, replaces_id, app_icon, summary,
     body, actions (an array of key, label, key, label ...), hints, timeout.
+    (A string with a line break in it would span lines: PostureWatch's bodies
+    have none.)
     """
     out: list[Notification] = []
     for block in re.split(r"\n(?=\S)", text):
@@ -190,10 +194,14 @@ def parse_notify_calls(text: str) -> list[Notification]:
             continue
         strings: list[str] = []
         actions: list[str] = []
+        numbers: list[int] = []
         depth = 0
         arrays = 0
         for line in lines[1:]:
             stripped = line.strip()
+            if depth == 0 and stripped.startswith("uint32 "):
+                numbers.append(int(stripped.split()[1]))
+                continue
             if stripped.startswith("array ["):
                 depth += 1
                 if depth == 1:
@@ -216,7 +224,8 @@ def parse_notify_calls(text: str) -> list[Notification]:
         # The "default" action (clicking the body) has no button.
         pairs = zip(actions[0::2], actions[1::2], strict=False)
         labels = tuple(label for key, label in pairs if key != "default")
-        out.append(Notification(strings[0], strings[2], strings[3], labels))
+        out.append(Notification(strings[0], strings[2], strings[3], labels,
+                                replaces_id=numbers[0] if numbers else 0, icon=strings[1]))
     return out
 
 
@@ -440,6 +449,24 @@ def menu_rows(image_path: Path, box: tuple[int, int, int, int]) -> list[tuple[in
                 rows.append((y + start, y + row - 1))
             start = None
     return rows
+
+
+# -- one X server for Tk windows inside the test process -----------------------------------
+_TK_SERVER: XServer | None = None
+
+
+def tk_xserver() -> XServer:
+    """A 1024x768 X server shared by every in-process Tk test, stopped when
+    the test process exits. Tk keeps its display connections open for the
+    life of the process and polls them all; if one X server died while the
+    process went on, Xlib's I/O error handler would end the whole test run."""
+    global _TK_SERVER
+    if _TK_SERVER is None:
+        import atexit
+
+        _TK_SERVER = XServer.start("1024x768x24")
+        atexit.register(_TK_SERVER.stop)
+    return _TK_SERVER
 
 
 # -- pytest fixtures ---------------------------------------------------------------------

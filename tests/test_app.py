@@ -100,7 +100,13 @@ def test_calibration_from_the_camera_saves_a_baseline(
     assert isinstance(result, Baseline), getattr(result, "reason", "")
     assert load_baseline(tmp_path / "baseline.json") == result
     titles = [t for t, _b in monitor.notifier.shown]
-    assert titles == ["Calibrating posture", "Posture calibrated"]
+    assert titles == ["Calibration starts in 3 seconds", "Calibrating posture",
+                      "Posture calibrated"]
+    # They replace one another: one calibration message on screen at a time.
+    assert [s.replaced for s in monitor.notifier.log] == [None, 0, 1]
+    assert [s.icon for s in monitor.notifier.log] == ["info", "info", "upright"]
+    # The three-second countdown comes before the first sample.
+    assert result.created_at >= START.replace(second=3 + 4)
 
 
 def test_calibration_with_nobody_there_refuses_and_says_why(

@@ -18,6 +18,10 @@ PURE = [
     "posturewatch.reference",
     "posturewatch.report",
     "posturewatch.messages",
+    "posturewatch.stretches",
+    "posturewatch.config_edit",
+    "posturewatch.config_watch",
+    "posturewatch.settings_form",
 ]
 HEAVY = ("cv2", "mediapipe", "pystray", "plyer", "sqlite_utils")
 

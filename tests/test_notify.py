@@ -171,8 +171,9 @@ def test_native_notification_with_buttons_through_dunst(
         assert notifier.show(message.title, message.body, buttons) is True
         sent = wait_for(desktop.notifications, 10, "the Notify call")[-1]
         assert (sent.app_name, sent.title, sent.body) == (
-            "PostureWatch", "Time to stand up",
-            "You have been sitting for 32 minutes. Stand up and walk for two minutes.")
+            "PostureWatch", "Time to stand up", message.body)
+        assert message.body.startswith(
+            "You have been sitting for 32 minutes. Stand up and walk for two minutes. Try ")
         assert sent.actions == ("Snooze 10 min", "Done")
         desktop.press_notification_button(messages.SNOOZE_LABEL)
         assert pressed.wait(10), "the Snooze button press did not reach us"
@@ -232,19 +233,29 @@ def test_break_nudges_name_the_minutes_and_vary() -> None:
     assert len(bodies) == 4
     for body in bodies:
         assert re.search(r"\b32 minutes\b", body), body
-        assert len(body) < 160
+        assert len(body) < 240
     first = nudge_message(NudgeKind.BREAK, 32 * 60, 0, 0)
     assert first.title == "Time to stand up"
-    assert first.body == "You have been sitting for 32 minutes. Stand up and walk for two minutes."
+    assert first.body == ("You have been sitting for 32 minutes. Stand up and walk for two "
+                          "minutes. Try this for your back: stand tall, lace your fingers and "
+                          "reach up high for three slow breaths.")
     repeat = nudge_message(NudgeKind.BREAK, 75 * 60, 1, 0)
     assert repeat.body.startswith("Still sitting: 1 hour 15 minutes now.")
 
 
-def test_every_stretch_tip_gets_its_turn() -> None:
-    bodies = [nudge_message(NudgeKind.BREAK, 1800, 0, v).body for v in range(12)]
-    for tip in messages.STRETCH_TIPS:
-        assert any(body.endswith(tip) for body in bodies), tip
-    assert sum("Tip:" in body for body in bodies) == 4  # one break nudge in three
+def test_every_break_nudge_offers_a_stretch_and_they_take_turns() -> None:
+    from posturewatch.stretches import AREAS, STRETCHES, stretch_line
+
+    bodies = [nudge_message(NudgeKind.BREAK, 1800, 0, 0, stretch_turn=t).body
+              for t in range(len(STRETCHES))]
+    assert [b.split(". ", 2)[2] for b in bodies] == [stretch_line(s) for s in STRETCHES]
+    # Back, neck and shoulders in turn; each area has more than one stretch.
+    areas = [s.area for s in STRETCHES]
+    assert all(areas[i] != areas[i + 1] for i in range(len(areas) - 1))
+    assert {a: areas.count(a) for a in AREAS} == {"back": 3, "neck": 3, "shoulders": 3}
+    assert all(len(stretch_line(s)) <= 110 for s in STRETCHES)
+    # Water and posture nudges carry none.
+    assert "Try this" not in nudge_message(NudgeKind.WATER, 0, 0, 0).body
 
 
 def test_water_and_posture_nudges_vary() -> None:

@@ -125,13 +125,27 @@ def test_break_nudge_at_exactly_thirty_minutes_of_sitting() -> None:
     assert sim.state.sitting_s == 1800.0
 
 
-def test_ignored_break_nudge_repeats_every_fifteen_minutes_counting_up() -> None:
+def test_ignored_break_nudges_back_off_and_stop_at_the_cap() -> None:
     sim = Sim(only(**{"break": True}))
-    sim.run(90 * 60, UPRIGHT)
+    assert sim.settings.nudges_per_bout_max == 3
+    sim.run(10 * 60 * 60, UPRIGHT)  # ten hours in one bout, every reminder ignored
     got = nudges(sim.actions)
+    # 15 minutes after the first, then 30 after that; then no more in this bout.
     assert [(n.at, n.repeat) for n in got] == [
-        (sim.at(30), 0), (sim.at(45), 1), (sim.at(60), 2), (sim.at(75), 3), (sim.at(90), 4)]
+        (sim.at(30), 0), (sim.at(45), 1), (sim.at(75), 2)]
     assert all(n.kind is NudgeKind.BREAK for n in got)
+    assert sim.state.break_due and sim.state.next_nudge_kind is None
+    # A break starts a new bout, and the count with it.
+    sim.run(120, AWAY)
+    sim.run(30 * 60, UPRIGHT)
+    assert [n.repeat for n in nudges(sim.actions)] == [0, 1, 2, 0]
+
+
+def test_a_higher_cap_keeps_doubling_the_spacing() -> None:
+    sim = Sim(only(Settings(nudges_per_bout_max=5), **{"break": True}))
+    sim.run(10 * 60 * 60, UPRIGHT)
+    assert [n.at for n in nudges(sim.actions)] == [
+        sim.at(30), sim.at(45), sim.at(75), sim.at(135), sim.at(255)]
 
 
 def test_short_absence_keeps_sitting_time_without_counting_it() -> None:
@@ -340,8 +354,7 @@ def test_no_nudges_outside_working_hours_in_the_users_zone() -> None:
     assert not sim.state.in_working_hours
     sim.run(60 * 60, UPRIGHT)
     # Due at 09:00 local (08:00 UTC) after 30 min sitting: exactly when work starts.
-    assert [n.at for n in nudges(sim.actions)] == [T0, T0 + timedelta(minutes=15),
-                                                    T0 + timedelta(minutes=30)]
+    assert [n.at for n in nudges(sim.actions)] == [T0, T0 + timedelta(minutes=15)]
     changes = [a.state for a in sim.actions if isinstance(a, StateChanged)]
     assert any(c.in_working_hours and c.at == T0 for c in changes)
     # Saturday: time is accounted, minutes written, nothing nudges.
@@ -435,6 +448,36 @@ def test_unknown_verdict_pauses_the_slouch_run_unless_it_lasts_too_long() -> Non
     sim.run(65, UNCLEAR)  # longer than slouch_hold_s: the run is stale
     sim.run(55, SLOUCHED)
     assert nudges(sim.actions) == []
+
+
+def test_repeated_posture_nudges_need_longer_slouching_and_stop_at_the_cap() -> None:
+    sim = Sim(only(Settings(nudge_cooldown_min=1), **{"posture": True}))
+    sim.run(60 * 60, SLOUCHED)  # an hour of slouching in one bout, every nudge ignored
+    # Runs of 60 s, then 120 s, then 240 s; then nothing more in this bout.
+    assert [n.at for n in nudges(sim.actions)] == [sim.at(1), sim.at(3), sim.at(7)]
+    # "Done" answers them: the count and the run length start over.
+    sim.do("done", NudgeKind.POSTURE)
+    sim.run(60, SLOUCHED)
+    assert [n.repeat for n in nudges(sim.actions)] == [0, 1, 2, 0]
+    assert nudges(sim.actions)[-1].at == sim.at(61)
+
+
+def test_water_reminders_are_capped_until_water_is_logged() -> None:
+    sim = Sim(only(**{"water": True}))
+    sim.run(5 * 60 * 60, UPRIGHT)  # five hours, no drink logged
+    assert [n.at for n in nudges(sim.actions)] == [sim.at(60), sim.at(120), sim.at(180)]
+    sim.do("log_water")
+    sim.run(60 * 60, UPRIGHT)
+    assert len(nudges(sim.actions)) == 4
+
+
+def test_a_snoozed_reminder_comes_back_even_at_the_cap() -> None:
+    sim = Sim(only(Settings(nudges_per_bout_max=1), **{"break": True}))
+    sim.run(60 * 60, UPRIGHT)
+    assert len(nudges(sim.actions)) == 1
+    sim.do("snooze", 10)
+    sim.run(20 * 60, UPRIGHT)
+    assert [n.at for n in nudges(sim.actions)] == [sim.at(30), sim.at(70)]
 
 
 def test_posture_needs_a_slouched_sample_at_the_moment_of_the_nudge() -> None:

@@ -94,6 +94,7 @@ MENU_ROWS = [
     *([] if HAS_BUTTONS else [tray.SNOOZE_MENU_LABEL, tray.DONE_MENU_LABEL]),
     tray.CALIBRATE_MENU_LABEL,
     tray.REPORT_LABEL,
+    tray.OTHER_WEEKS_LABEL,
     tray.SETTINGS_LABEL,
     tray.ABOUT_LABEL,
     tray.QUIT_LABEL,
@@ -150,10 +151,10 @@ class App:
 
 
 def start_app(desktop: Desktop, tmp_path: Path, video: Path, *extra: str,
-              env: dict[str, str] | None = None) -> App:
+              env: dict[str, str] | None = None, config: str = USER_CONFIG) -> App:
     home = tmp_path / "pw-home"
     (home / "config").mkdir(parents=True, exist_ok=True)
-    (home / "config" / "config.toml").write_text(USER_CONFIG, encoding="utf-8")
+    (home / "config" / "config.toml").write_text(config, encoding="utf-8")
     policy = tmp_path / "policy.toml"
     policy.write_text(POLICY, encoding="utf-8")
     opener_log = tmp_path / "opened.txt"
@@ -233,15 +234,28 @@ def click(desktop: Desktop, x: int, y: int) -> None:
     desktop.run("xdotool", "mousemove", str(x), str(y), "click", "1")
 
 
-def click_menu_item(desktop: Desktop, label: str) -> None:
-    menu, rows = open_menu(desktop)
+def open_full_menu(desktop: Desktop, name: str | None = None) -> tuple[Window, list[int]]:
+    """The menu once it has every row of MENU_ROWS ("Other weeks" appears once
+    the program has listed the weeks, just after the icon)."""
+    deadline = time.monotonic() + 20
+    while True:
+        menu, rows = open_menu(desktop, name)
+        if len(rows) == len(MENU_ROWS) or time.monotonic() > deadline:
+            break
+        desktop.run("xdotool", "key", "Escape")
+        wait_for(lambda: not visible_popups(desktop), 10, "the menu to close")
     assert len(rows) == len(MENU_ROWS), f"menu rows {rows} do not match {MENU_ROWS}"
+    return menu, rows
+
+
+def click_menu_item(desktop: Desktop, label: str) -> None:
+    menu, rows = open_full_menu(desktop)
     click(desktop, menu.x + menu.width // 2, rows[MENU_ROWS.index(label)])
     wait_for(lambda: not visible_popups(desktop), 10, "the menu to close")
 
 
 def click_submenu_item(desktop: Desktop, parent: str, index: int, name: str) -> None:
-    menu, rows = open_menu(desktop)
+    menu, rows = open_full_menu(desktop)
     x = menu.x + menu.width // 2
     desktop.run("xdotool", "mousemove", str(x), str(rows[MENU_ROWS.index(parent)]))
     sub = wait_for(lambda: len(p := visible_popups(desktop)) >= 2 and
@@ -260,7 +274,7 @@ def break_bodies() -> list[re.Pattern[str]]:
     for body in messages.BREAK_BODIES + messages.BREAK_REPEAT_BODIES:
         text = re.escape(body).replace(r"\{sat\}", r"(\d+ minutes?)")
         text = text.replace(r"\{Sat\}", r"(\d+ minutes?)")
-        patterns.append(re.compile(text + r"( Tip: .*)?$"))
+        patterns.append(re.compile(text + r" Try this for your (back|neck|shoulders): .*$"))
     return patterns
 
 
@@ -306,8 +320,7 @@ def test_menu_water_pause_settings_quit(desktop: Desktop, running: App, tmp_path
     wait_for(lambda: running.events("nudge_shown"), 30, "the first nudge")
 
     # The open menu, for the record (and the row layout check).
-    menu, rows = open_menu(desktop, "tray-menu")
-    assert len(rows) == len(MENU_ROWS)
+    menu, rows = open_full_menu(desktop, "tray-menu")
     desktop.run("xdotool", "key", "Escape")
     wait_for(lambda: not visible_popups(desktop), 10, "the menu to close")
 
@@ -316,21 +329,16 @@ def test_menu_water_pause_settings_quit(desktop: Desktop, running: App, tmp_path
     water = wait_for(lambda: running.events("water_logged"), 20, "a water_logged event")
     assert water[0]["detail"] == {"source": "user"}
 
-    # Settings shows the locked key (and opens the config file).
-    menu, rows = open_menu(desktop)
-    desktop.run("xdotool", "mousemove", str(menu.x + menu.width // 2),
-                str(rows[MENU_ROWS.index(tray.SETTINGS_LABEL)]))
-    sub = wait_for(lambda: [w for w in visible_popups(desktop) if w.wid != menu.wid], 10,
-                   "the Settings submenu")[0]
-    sub_rows = rows_of(desktop, sub, "tray-settings-locked")
-    assert len(sub_rows) == 3  # open file, "Locked by your organisation:", the locked key
-    click(desktop, sub.x + sub.width // 2, sub_rows[0])
-    wait_for(lambda: not visible_popups(desktop), 10, "the menus to close")
-    opened = wait_for(lambda: (tmp_path / "opened.txt").exists()
-                      and (tmp_path / "opened.txt").read_text().split(), 10, "xdg-open")
-    config = Path(opened[0])
-    assert config == running.home / "config" / "config.toml"
-    assert config.read_text(encoding="utf-8") == USER_CONFIG  # an existing file is kept
+    # Settings opens the settings window (its own process); Escape closes it.
+    # (test_settings_desktop.py changes a setting in it.)
+    click_menu_item(desktop, tray.SETTINGS_LABEL)
+    window = wait_for(lambda: desktop.windows("PostureWatch settings"), 60,
+                      "the settings window")[0]
+    desktop.run("xdotool", "windowfocus", "--sync", str(window.wid), "key", "Escape")
+    wait_for(lambda: not desktop.windows("PostureWatch settings"), 10,
+             "the settings window to close")
+    config = running.home / "config" / "config.toml"
+    assert config.read_text(encoding="utf-8") == USER_CONFIG  # nothing saved: file untouched
 
     # Pause for 30 minutes: no nudge until it ends by itself.
     before = len(running.events("nudge_shown"))
@@ -347,7 +355,7 @@ def test_menu_water_pause_settings_quit(desktop: Desktop, running: App, tmp_path
              60, "a nudge after the pause")
 
     # Quit: the process exits 0 within a second and the database is closed cleanly.
-    menu, rows = open_menu(desktop)
+    menu, rows = open_full_menu(desktop)
     clicked = time.monotonic()
     click(desktop, menu.x + menu.width // 2, rows[MENU_ROWS.index(tray.QUIT_LABEL)])
     code = running.proc.wait(10)
@@ -564,7 +572,7 @@ def test_menu_layout_and_locked_settings(tray_app: tuple[tray.TrayApp, Monitor,
     assert labels == [
         "Starting\u2026", "Pause", "Resume", "I took a break", "I drank water",
         "Snooze reminder 10 min", "Reminder done", "Calibrate posture (not done yet)",
-        "Open weekly report", "Settings", "About PostureWatch", "Quit",
+        "Open weekly report", "Other weeks", "Settings\u2026", "About PostureWatch", "Quit",
     ]
     assert visible_items(menu)[0].default
     assert not item(menu, "Resume").enabled
@@ -572,11 +580,8 @@ def test_menu_layout_and_locked_settings(tray_app: tuple[tray.TrayApp, Monitor,
     pause = item(menu, "Pause").submenu
     assert pause is not None
     assert [i.label for i in visible_items(pause)] == MENU_ROWS_PAUSE
-    settings = item(menu, "Settings").submenu
-    assert settings is not None
-    rows = [(i.label, i.enabled) for i in visible_items(settings)]
-    assert rows == [("Open settings file", True), ("Locked by your organisation:", False),
-                    ("[locked] sit_limit_min = 45.0", False)]
+    assert item(menu, "Settings").submenu is None  # a window now; it shows the locks
+    assert not item(menu, "Other weeks").enabled  # no state yet: no weeks worked out
 
 
 MENU_ROWS_PAUSE = PAUSE_ROWS
@@ -656,20 +661,40 @@ def test_reminders_in_the_menu_without_buttons(tray_app: tuple[tray.TrayApp, Mon
     assert not item(app.icon.menu, "Reminder done").enabled
 
 
-def test_open_settings_creates_a_commented_template(
+class NoWindows:
+    """Windows that cannot open (a Python without Tk); remembers the asks."""
+
+    problem = "the settings window needs Tk, which this Python lacks"
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, ...]] = []
+
+    def open(self, name: str, *args: str) -> bool:
+        self.asked.append((name, *args))
+        return False
+
+    def close_all(self) -> None:
+        pass
+
+
+def test_without_tk_settings_opens_a_commented_template(
         tray_app: tuple[tray.TrayApp, Monitor, RecordingNotifier], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POSTUREWATCH_HOME", str(tmp_path / "home"))
-    app, _monitor, _notifier = tray_app
-    settings = item(app.icon.menu, "Settings").submenu
-    assert settings is not None
-    item(settings, "Open settings file").click()
+    app, monitor, notifier = tray_app
+    app.windows = NoWindows()  # type: ignore[assignment]
+    item(app.icon.menu, "Settings").click()
     path = tmp_path / "home" / "config" / "config.toml"
+    assert app.windows.asked == [("settings", "--config", str(path))]  # type: ignore[attr-defined]
     assert app.opened == [path]  # type: ignore[attr-defined]
     text = path.read_text(encoding="utf-8")
     assert all(f"# {key} = " in text for key in KEYS)
     resolved = load(path, None, {})
     assert not resolved.problems and resolved.settings == Settings()
+    monitor.drain_commands(NOW)
+    assert notifier.shown[-1][0] == "Settings"
+    assert notifier.shown[-1][1] == (f"The settings window needs Tk, which this Python lacks. "
+                                     f"Edit this file in a text editor: {path}")
 
 
 def test_run_ends_with_the_source_and_offers_calibration(
@@ -699,11 +724,19 @@ def test_open_weekly_report(tray_app: tuple[tray.TrayApp, Monitor, RecordingNoti
     monkeypatch.setenv("POSTUREWATCH_HOME", str(tmp_path / "home"))
     app, monitor, notifier = tray_app
     item(app.icon.menu, "Open weekly report").click()
-    monitor.drain_commands(NOW)
+    monitor.drain_commands(NOW)  # Monday, the report day: last week
+    reports = tmp_path / "home" / "data" / "reports"
     opened = app.opened  # type: ignore[attr-defined]
     assert notifier.shown == []
-    assert opened == [tmp_path / "home" / "data" / "reports" / "posturewatch-2026-W10.html"]
-    assert opened[0].read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert opened == [reports / "posturewatch-2026-W09.html"]
+    page = opened[0].read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert '<a rel="next" class="next" href="posturewatch-2026-W10.html">' in page
+    assert (reports / "posturewatch-2026-W10.html").exists()  # the link leads somewhere
+    tuesday = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    item(app.icon.menu, "Open weekly report").click()
+    monitor.drain_commands(tuesday)  # any other day: this week so far
+    assert opened[-1] == reports / "posturewatch-2026-W10.html"
 
 
 def test_no_display_means_no_tray() -> None:

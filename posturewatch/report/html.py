@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -247,6 +248,29 @@ def _head(summary: WeekSummary) -> str:
     )
 
 
+@dataclass(frozen=True)
+class WeekLinks:
+    """Links from a week's page to its neighbours' pages (relative file names;
+    None: no such page). ``report_history`` writes the pages they point to."""
+
+    previous: tuple[str, str] | None = None  # (href, week label)
+    next: tuple[str, str] | None = None
+
+
+def _week_nav(links: WeekLinks | None) -> str:
+    if links is None:
+        return ""
+    parts = []
+    for rel, link, text in (("prev", links.previous, "\u2190 Week {n}"),
+                            ("next", links.next, "Week {n} \u2192")):
+        if link is None:
+            continue
+        href, week = link
+        label = text.format(n=week.split("-W")[1].lstrip("0"))
+        parts.append(f'<a rel="{rel}" class="{rel}" href="{_e(href)}">{_e(label)}</a>')
+    return f'<nav class="weeks" aria-label="Other weeks">{"".join(parts)}</nav>' if parts else ""
+
+
 def _notes(summary: WeekSummary) -> str:
     parts = [f'<p class="note">{_e(note)}</p>' for note in summary.notes]
     if not summary.has_data:
@@ -342,10 +366,12 @@ def _footer(summary: WeekSummary) -> str:
     )
 
 
-def render_html(summary: WeekSummary) -> str:
-    """A self-contained HTML page (inline CSS and SVG; no scripts, no network)."""
+def render_html(summary: WeekSummary, links: WeekLinks | None = None) -> str:
+    """A self-contained HTML page (inline CSS and SVG; no scripts, no network),
+    with links to the previous and next week's pages when ``links`` says where."""
     parts = [
         _head(summary),
+        _week_nav(links),
         _notes(summary),
         _kpis(summary),
         _day_charts(summary),
