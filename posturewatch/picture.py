@@ -31,9 +31,10 @@ DARK_MEAN = 16.0
 or a privacy shutter gives 0-10; a person lit by the screen alone in a dark
 room gives 30 and more (and below 16 the pose model finds nobody anyway)."""
 
-FLAT_STD = 4.0
-"""Luminance standard deviation (0-255) below which a frame is one flat colour.
-A blank wall still has a lighting gradient and sensor noise of 5 and more."""
+FLAT_STD = 2.0
+"""Luminance standard deviation (0-255) below which a frame is one flat colour
+(a dead sensor, a test pattern). A bare wall in a dim room still has its
+lighting gradient and sensor noise: 3 and more; the real desk photos 36 and more."""
 
 FROZEN_REPEATS = 3
 """How many times in a row the same frame must come again to call the camera frozen."""
