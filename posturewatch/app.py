@@ -192,9 +192,11 @@ class Monitor:
             self._grab_message = grab.message
             return Sample(present=False, verdict=Verdict.UNKNOWN, camera=grab.state), grab.state
         picture = self.picture.check(grab.frame)  # covered, flat or frozen: not "away"
-        if picture is not CameraState.OK:
+        if picture is CameraState.NO_PICTURE:
             return Sample(present=False, verdict=Verdict.UNKNOWN, camera=picture), picture
         landmarks = self.estimator.estimate(grab.frame)
+        if picture is CameraState.COVERED and landmarks is None:  # a person in the dark counts
+            return Sample(present=False, verdict=Verdict.UNKNOWN, camera=picture), picture
         return self.references.measure(self.clock.now(), landmarks), grab.state
 
     def tick(self) -> TickResult:

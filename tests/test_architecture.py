@@ -18,6 +18,7 @@ PURE = [
     "posturewatch.reference",
     "posturewatch.report",
     "posturewatch.messages",
+    "posturewatch.picture",
 ]
 HEAVY = ("cv2", "mediapipe", "pystray", "plyer", "sqlite_utils")
 

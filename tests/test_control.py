@@ -292,14 +292,16 @@ def test_resume_water_and_break_reach_the_running_monitor(
             env=env, stdout=out, stderr=subprocess.STDOUT, text=True, cwd=REPO)
     try:
         wait_for(lambda: read_status(home).get("camera") == "ok", 120, "the first sample")
+        for args, said in ((["water"], "Water logged."),
+                           (["break"], "Break logged: your sitting time starts over.")):
+            done = posturewatch(home, *args)
+            assert (done.returncode, done.stdout.strip()) == (0, said), done.stderr
         done = posturewatch(home, "pause")
         assert done.returncode == 0, done.stderr
         assert "Paused until you resume" in done.stdout
-        for args, said in ((["water"], "Water logged."),
-                           (["break"], "Break logged: your sitting time starts over."),
-                           (["resume"], "Monitoring again.")):
-            done = posturewatch(home, *args)
-            assert (done.returncode, done.stdout.strip()) == (0, said), done.stderr
+        assert read_status(home)["camera"] == "off"
+        done = posturewatch(home, "resume")
+        assert (done.returncode, done.stdout.strip()) == (0, "Monitoring again."), done.stderr
         wait_for(lambda: read_status(home).get("camera") == "ok", 30, "the camera back")
     finally:
         proc.terminate()
@@ -307,7 +309,8 @@ def test_resume_water_and_break_reach_the_running_monitor(
     with sqlite3.connect(home / "data" / "posturewatch.db") as conn:
         rows = conn.execute("SELECT kind, detail FROM events ORDER BY id").fetchall()
     kinds = [k for k, _d in rows]
-    assert kinds.index("pause") < kinds.index("water_logged") < kinds.index("resume")
-    assert {"source": "user"}.items() <= json.loads(
-        next(d for k, d in rows if k == "break_taken")).items()
+    assert kinds.index("water_logged") < kinds.index("break_taken") < kinds.index("pause") \
+        < kinds.index("resume")
+    assert json.loads(next(d for k, d in rows if k == "water_logged")) == {"source": "user"}
+    assert json.loads(next(d for k, d in rows if k == "break_taken"))["source"] == "user"
     assert json.loads(next(d for k, d in rows if k == "pause")) == {"until": None}

@@ -235,3 +235,17 @@ def test_time_scale_and_failing_sources() -> None:
     state = probe.read()
     assert state.input_idle_s == 60.0 and state.dnd is True and state.fullscreen is False
     assert probe.signals()["input"] == "fake"
+
+
+def test_doctor_names_the_signals_it_can_read(desktop: Desktop,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from posturewatch.doctor import check_desktop
+
+    for name in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.setenv(name, desktop.env[name])
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("XDG_SESSION_TYPE", raising=False)
+    desktop.run("xdotool", "mousemove", "30", "30")
+    check = check_desktop()
+    assert "keyboard/mouse: x11" in check.detail and "do-not-disturb: dunst" in check.detail
+    assert "last input" in check.detail and check.fix == ""

@@ -135,3 +135,16 @@ def test_calibration_names_a_covered_camera(tmp_path: Path, pose_estimator: obje
     assert isinstance(result, CalibrationRefused)
     assert result.reason.startswith("The camera's picture is black")
     assert "Nobody was visible" not in result.reason
+
+
+@pytest.mark.model
+def test_a_person_found_in_a_dark_frame_still_counts(
+    tmp_path: Path, astronaut_frame: np.ndarray, pose_estimator: object
+) -> None:
+    """Dark is "covered" only when the model finds nobody in it."""
+    dim = [sensor_noise((astronaut_frame.astype(np.float32) * 0.1).astype(np.uint8), i, 1)
+           for i in range(6)]
+    assert luminance_stats(dim[0])[0] < DARK_MEAN
+    monitor, _db = run_video(tmp_path, write_video(tmp_path / "dim.avi", dim), pose_estimator)
+    state = monitor.tracker.state(monitor.clock.now())
+    assert state.camera is CameraState.OK and state.sitting_s == 150
