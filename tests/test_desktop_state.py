@@ -116,3 +116,40 @@ def test_a_desktop_that_raises_is_cannot_tell(tmp_path: Path) -> None:
     ticks(monitor, 2)
     assert monitor.camera_grabs == 2  # monitoring goes on with the camera
     monitor.store.close()
+
+
+class ScriptedCamera:
+    """Gives the states of ``script`` in turn (a frame for OK), then repeats the last."""
+
+    def __init__(self, *script: CameraState) -> None:
+        self.script = list(script)
+        self.n = 0
+
+    def grab(self) -> Grab:
+        state = self.script[min(self.n, len(self.script) - 1)]
+        self.n += 1
+        if state is CameraState.OK:
+            return Grab(sensor_noise(empty_scene(120, 160), self.n), state)
+        return Grab(None, state, "")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_busy_camera_is_told_about_only_when_it_never_worked(tmp_path: Path) -> None:
+    blocked = Monitor(Settings(), ScriptedCamera(CameraState.BUSY), Nobody(),
+                      Store(tmp_path / "a.db"), RecordingNotifier(), SimulatedClock(T0),
+                      desktop=FakeDesktop(input_idle_s=1.0))
+    ticks(blocked, 20)
+    [(title, body)] = blocked.notifier.shown  # type: ignore[attr-defined]
+    assert title == "PostureWatch cannot use the camera"
+    assert "privacy settings" in body and "keyboard and mouse" in body
+    blocked.store.close()
+    in_a_call = Monitor(Settings(), ScriptedCamera(CameraState.OK, CameraState.BUSY), Nobody(),
+                        Store(tmp_path / "b.db"), RecordingNotifier(), SimulatedClock(T0),
+                        desktop=FakeDesktop(input_idle_s=1.0))
+    ticks(in_a_call, 20)
+    assert in_a_call.notifier.shown == []  # type: ignore[attr-defined]
+    state = in_a_call.tracker.state(in_a_call.clock.now())
+    assert state.camera is CameraState.BUSY and state.presence is Presence.PRESENT
+    in_a_call.store.close()
