@@ -1,9 +1,12 @@
 """Wiring: the sampling loop (DESIGN section 2, data flow).
 
-One tick: drain commands, grab a frame, estimate the pose, measure posture,
-step the tracker, hand each action to its adapter (Nudge -> notifier,
-Record -> store, StateChanged -> listeners and the status file). The frame is
-dropped at the end of the tick: it is never stored.
+One tick: drain commands, read the desktop (screen lock, input idle, quiet
+times), grab a frame (only when the tracker wants the camera and the screen is
+not locked: never while paused or outside working hours), check that it shows
+a picture, estimate the pose, measure posture, step the tracker, hand each
+action to its adapter (Nudge -> notifier, Record -> store, StateChanged ->
+listeners and the status file). The frame is dropped at the end of the tick:
+it is never stored.
 
 ``Monitor.run`` is called from the sampling thread (the main thread with
 ``--headless``, a worker thread under the tray). Other threads talk to it only
@@ -19,7 +22,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
@@ -29,6 +32,7 @@ from posturewatch.camera import FrameSource
 from posturewatch.clock import Clock
 from posturewatch.config import KEYS, Resolved, Settings
 from posturewatch.config_watch import ConfigWatch, problem_message
+from posturewatch.desktop_state import DesktopProbe, DesktopState, NoDesktop
 from posturewatch.messages import (
     CALIBRATED,
     CALIBRATING,
@@ -39,6 +43,7 @@ from posturewatch.messages import (
     SNOOZE_LABEL,
     SNOOZE_MINUTES,
     Message,
+    camera_problem_message,
     nudge_message,
 )
 from posturewatch.model import (
@@ -57,6 +62,7 @@ from posturewatch.model import (
 )
 from posturewatch.model_files import ModelError
 from posturewatch.notify import Button, Notifier, supports_buttons, supports_kinds
+from posturewatch.picture import PictureCheck
 from posturewatch.pose import Estimator, LazyEstimator
 from posturewatch.reference_store import ReferenceKeeper
 from posturewatch.session import Tracker
@@ -142,6 +148,7 @@ class Monitor:
         tz: tzinfo | None = None,
         status_path: Path | None = None,
         baseline_path: Path | None = None,
+        desktop: DesktopProbe | None = None,
     ) -> None:
         self.settings = settings
         self.source = source
@@ -177,14 +184,30 @@ class Monitor:
         # Called on the sampling thread with the new Resolved after a reload.
         self.settings_listeners: list[Callable[[Resolved], None]] = []
         self._stretch_turn: int | None = None
+        # The desktop's signals (lock, input idle, quiet times) and the camera.
+        self.desktop: DesktopProbe = desktop or NoDesktop()
+        self.picture = PictureCheck()
+        self.camera_grabs = 0  # times a frame was asked of the source
+        # Polled at each tick for commands from outside (``control.py``'s spool).
+        self.command_sources: list[Callable[[], list[Command]]] = []
+        self._camera_told: set[CameraState] = set()
+        self._camera_worked = False
+        self._grab_message = ""
 
     # -- one tick ---------------------------------------------------------
     def sample_once(self) -> tuple[Sample, CameraState]:
         """Grab one frame and turn it into a Sample; the frame goes out of scope here."""
         grab = self.source.grab()
+        self.camera_grabs += 1
         if grab.frame is None:
+            self._grab_message = grab.message
             return Sample(present=False, verdict=Verdict.UNKNOWN, camera=grab.state), grab.state
+        picture = self.picture.check(grab.frame)  # covered, flat or frozen: not "away"
+        if picture is CameraState.NO_PICTURE:
+            return Sample(present=False, verdict=Verdict.UNKNOWN, camera=picture), picture
         landmarks = self.estimator.estimate(grab.frame)
+        if picture is CameraState.COVERED and landmarks is None:  # a person in the dark counts
+            return Sample(present=False, verdict=Verdict.UNKNOWN, camera=picture), picture
         return self.references.measure(self.clock.now(), landmarks), grab.state
 
     def tick(self) -> TickResult:
@@ -195,14 +218,58 @@ class Monitor:
         self.apply_retention_daily(now)
         self.announce_weekly_report(now)
         actions = self.drain_commands(now)
-        sample, camera = self.sample_once()
-        if camera is CameraState.ENDED:  # (the commands' actions are already dispatched)
-            return TickResult(now, None, camera, actions)
+        desk = self.read_desktop()
+        if desk.locked or not self.tracker.camera_wanted(now):
+            self.release_camera()  # paused, outside working hours, locked: not opened
+            sample, camera = Sample(False, Verdict.UNKNOWN, camera=CameraState.OFF), CameraState.OFF
+        else:
+            sample, camera = self.sample_once()
+            if camera is CameraState.ENDED:  # (the commands' actions are already dispatched)
+                return TickResult(now, None, camera, actions)
+        sample = replace(sample, input_idle_s=desk.input_idle_s, screen_locked=desk.locked,
+                         dnd=desk.dnd, fullscreen=desk.fullscreen)
         self.last_sample = sample
         stepped = self.tracker.step(now, sample)
         self.dispatch(now, stepped)
+        self.tell_camera_problem(camera)
         self.notify_tick(now)
         return TickResult(now, sample, camera, actions + stepped)
+
+    def read_desktop(self) -> DesktopState:
+        """The desktop's signals now; "cannot tell" for what fails, and no
+        input signal when the user turned ``input_presence`` off."""
+        try:
+            desk = self.desktop.read()
+        except Exception:
+            log.exception("reading the desktop state failed")
+            return DesktopState()
+        if not self.settings.input_presence and desk.input_idle_s is not None:
+            desk = replace(desk, input_idle_s=None)
+        return desk
+
+    def release_camera(self) -> None:
+        """Close a camera kept open (``camera_keep_open``) at once."""
+        release = getattr(self.source, "release", None)
+        if release is not None:
+            release()
+
+    def tell_camera_problem(self, camera: CameraState) -> None:
+        """Say once per run, in a notification, that the camera gives no
+        picture and what to try. A busy camera is only told about when it
+        never worked in this run (blocked in privacy settings, or held by
+        another app from the start): a video call is no news."""
+        if camera is CameraState.OK:
+            self._camera_worked = True
+            return
+        if not camera.gives_no_picture or camera in self._camera_told:
+            return
+        if camera is CameraState.BUSY and self._camera_worked:
+            return
+        self._camera_told.add(camera)
+        input_tracking = self.desktop.signals().get("input") is not None
+        message = camera_problem_message(camera, self._grab_message, input_tracking)
+        log.info("told the user: %s", message.title)
+        self.tell(message.title, message.body)
 
     def notify_tick(self, now: datetime) -> None:
         """Hand the current State to every tick listener (never raises)."""
@@ -385,6 +452,12 @@ class Monitor:
 
     # -- commands ---------------------------------------------------------
     def drain_commands(self, now: datetime) -> list[Action]:
+        for source in self.command_sources:
+            try:
+                for command in source():
+                    self.commands.put(command)
+            except Exception:  # a broken channel must not stop monitoring
+                log.exception("reading commands from outside failed")
         actions: list[Action] = []
         while True:
             try:
@@ -526,6 +599,9 @@ class Monitor:
         data = status_dict(state, running=running)
         data["baseline"] = self.baseline is not None
         data["camera_moved_since_calibration"] = self.references.camera_moved_since_calibration
+        data["camera_grabs"] = self.camera_grabs
+        data["signals"] = self.desktop.signals()
+        data["input_presence"] = self.settings.input_presence
         try:
             self.status_path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.status_path.with_suffix(".tmp")

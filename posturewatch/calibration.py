@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from posturewatch import metrics as metrics_module
-from posturewatch.model import Baseline, Metrics, Sample, Verdict
+from posturewatch.model import Baseline, CameraState, Metrics, Sample, Verdict
 
 MIN_SAMPLES = 3
 """Usable samples a live calibration needs (``baseline_from_images`` may ask
@@ -59,6 +59,20 @@ JSON_VERSION = 1
 _METRIC_FIELDS = tuple(f.name for f in fields(Metrics))
 
 
+CAMERA_REASONS = {
+    CameraState.MISSING: "No picture: the camera was not found or could not be opened. "
+                         "Check that it is connected (and allowed in the system's privacy "
+                         "settings), then try again.",
+    CameraState.BUSY: "No picture: another app is using the camera (a video call?), or access "
+                      "to it is blocked in the system's privacy settings. Close that app or "
+                      "allow access, then try again.",
+    CameraState.COVERED: "The camera's picture is black: open the lens cover or privacy "
+                         "shutter, or turn on a light, then try again.",
+    CameraState.NO_PICTURE: "The camera sends no real picture (blank or frozen): unplug it and "
+                            "plug it in again, or close other camera apps, then try again.",
+}
+
+
 @dataclass(frozen=True)
 class CalibrationRefused:
     """Calibration did not produce a baseline. ``reason`` is one sentence for
@@ -86,7 +100,9 @@ def make_baseline(
     slouched, and that is what calibration is for.
 
     ``now``: the calibration time (UTC), stored as ``created_at``.
-    Refuses when nobody was visible in at least ``min_samples`` frames, when
+    Refuses when the camera gave no picture in most frames (the reason says
+    which way: missing, busy, covered, blank or frozen), when
+    nobody was visible in at least ``min_samples`` frames, when
     too few frames were usable, or when the nose or neck height varied too
     much (the person moved).
     """
@@ -94,6 +110,11 @@ def make_baseline(
         raise ValueError("min_samples must be at least 1")
     seen = len(samples)
     present = [s for s in samples if isinstance(s, Metrics) or s.present]
+    blind = [s.camera for s in samples if isinstance(s, Sample) and s.camera in CAMERA_REASONS]
+    if len(present) < min_samples and blind and len(blind) * 2 >= seen:
+        # Most frames were no picture at all: say that, not "nobody visible".
+        worst = max(CAMERA_REASONS, key=blind.count)
+        return CalibrationRefused(CAMERA_REASONS[worst], samples_seen=seen)
     if len(present) < min_samples:
         return CalibrationRefused(
             f"Nobody was visible in enough frames (found in {len(present)} of {seen}, "

@@ -167,10 +167,14 @@ class WebcamSource:
         self._failures = 0
         return Grab(frame, CameraState.OK)
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """Let go of a camera kept open (``keep_open``); the next grab opens it again."""
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+    def close(self) -> None:
+        self.release()
 
 
 class VideoFileSource:

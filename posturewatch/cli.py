@@ -351,6 +351,10 @@ def _register_optional_commands() -> None:
         ("posturewatch.report_cli", "report_command"),
         ("posturewatch.desktop_cli", "settings_command"),
         ("posturewatch.desktop_cli", "welcome_command"),
+        ("posturewatch.control_cli", "pause_command"),
+        ("posturewatch.control_cli", "resume_command"),
+        ("posturewatch.control_cli", "water_command"),
+        ("posturewatch.control_cli", "break_command"),
     ):
         try:
             command = getattr(importlib.import_module(module), name)

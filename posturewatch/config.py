@@ -63,6 +63,10 @@ class Settings:
     posture_nudges: bool = True
     work_hours: str = "00:00-24:00"  # local time, "HH:MM-HH:MM"
     work_days: tuple[str, ...] = field(default=WEEKDAYS)
+    # Presence and quiet times
+    input_presence: bool = True  # keyboard and mouse activity also says "at the desk"
+    quiet_when_dnd: bool = True  # nudges wait while the OS do-not-disturb is on
+    quiet_when_fullscreen: bool = True  # nudges wait while a full-screen window is in front
     # Storage and report
     retention_days: int = 365
     weekly_report_notify: bool = True
@@ -264,6 +268,13 @@ KEYS: dict[str, KeySpec] = dict(
         _spec("work_hours", "time_range",
               'Local time span in which nudges are shown, "HH:MM-HH:MM".'),
         _spec("work_days", "weekdays", "Days of the week on which nudges are shown."),
+        _spec("input_presence", "bool",
+              "Count keyboard and mouse activity as being at the desk when the camera "
+              "cannot see you."),
+        _spec("quiet_when_dnd", "bool",
+              "Hold reminders while the system's do-not-disturb is on."),
+        _spec("quiet_when_fullscreen", "bool",
+              "Hold reminders while a full-screen window is in front."),
         _spec("retention_days", "int",
               "Days of minute summaries and events kept before they are deleted.",
               "days", 7, 3650),

@@ -7,8 +7,9 @@ opened once and released, and a test notification is sent only with
 ``--notify``. Checks never raise: a crash inside one is a failed check.
 
 Checks: settings, camera (or ``--source``), pose model, database,
-notifications, tray backend (with the tray host on X11), another running
-monitor, autostart, and where the log is.
+notifications, tray backend (with the tray host on X11), the desktop's
+signals (screen lock, keyboard and mouse, do-not-disturb, full screen),
+another running monitor, autostart, and where the log is.
 """
 
 from __future__ import annotations
@@ -297,6 +298,33 @@ def check_autostart() -> Check:
                  "`posturewatch autostart enable` starts it at every login.")
 
 
+def check_desktop() -> Check:
+    """Which desktop signals PostureWatch can read here (screen lock, keyboard
+    and mouse idle time, do-not-disturb, full screen)."""
+    from posturewatch.config import load
+    from posturewatch.desktop_state import open_desktop
+
+    settings = load(paths.user_config_path(), paths.policy_path(), {}).settings
+    probe = open_desktop(settings)
+    try:
+        state = probe.read()
+        found = probe.signals()
+    finally:
+        probe.close()
+    names = {"lock": "screen lock", "input": "keyboard/mouse", "dnd": "do-not-disturb",
+             "fullscreen": "full screen"}
+    detail = ", ".join(f"{names[k]}: {v or 'cannot tell'}" for k, v in found.items())
+    if found["input"] is None:
+        why = ("switched off (input_presence = false)" if not settings.input_presence
+               else "this desktop tells no keyboard or mouse activity")
+        return Check("desktop", Status.INFO, detail,
+                     f"Keyboard and mouse activity is not used: {why}; without a camera "
+                     "picture, sitting time cannot be tracked.")
+    idle = f" (last input {state.input_idle_s:.0f} s ago)" if state.input_idle_s is not None \
+        else ""
+    return Check("desktop", Status.INFO, detail + idle)
+
+
 def check_log() -> Check:
     return Check("log", Status.INFO, f"the log is in {paths.log_dir()}")
 
@@ -314,6 +342,7 @@ def run_checks(source: str | None = None, send: bool = False,
         ("database", check_database),
         ("notifications", lambda: check_notifications(send)),
         ("tray", check_tray),
+        ("desktop", check_desktop),
         ("monitor", check_instance),
         ("autostart", check_autostart),
         ("log", check_log),

@@ -63,13 +63,16 @@ BASE = 64  # design grid: coordinates below are on a 64 x 64 canvas
 
 
 def icon_state(state: State | None) -> IconState:
-    """The icon for a monitor state. Precedence: not started yet, paused,
-    camera unavailable, away, break due, slouching, upright (monitoring)."""
+    """The icon for a monitor state. Precedence: not started yet, paused (or
+    the camera off on purpose: locked, outside working hours), camera giving
+    no picture (unless keyboard and mouse say a break is due), away, break
+    due, slouching, upright (monitoring)."""
     if state is None:
         return IconState.STARTING
-    if state.paused_until is not None:
+    if state.paused_until is not None or state.camera is CameraState.OFF:
         return IconState.PAUSED
-    if state.camera in (CameraState.MISSING, CameraState.BUSY):
+    if state.camera.gives_no_picture and not (state.break_due
+                                              and state.presence is Presence.PRESENT):
         return IconState.CAMERA
     if state.presence is Presence.AWAY:
         return IconState.AWAY

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from posturewatch.model import CameraState, NudgeKind, Presence, State, Verdict
+from posturewatch.model import CameraState, NudgeKind, Presence, PresenceSource, State, Verdict
 from posturewatch.stretches import stretch_for, stretch_line
 
 
@@ -107,6 +107,46 @@ NO_CAMERA = Message(
 )
 
 
+INPUT_TRACKING_NOTE = (
+    "Meanwhile PostureWatch counts your sitting time from keyboard and mouse activity, "
+    "so break reminders still come; posture needs the camera.")
+NO_INPUT_NOTE = "Until then PostureWatch cannot tell whether you are at the desk."
+
+
+def camera_problem_message(camera: CameraState, hint: str = "",
+                           input_tracking: bool = False) -> Message:
+    """The one notification about a camera that gives no picture: what is
+    wrong, what to try (``hint``: the frame source's own advice, if any) and
+    whether sitting is still tracked from keyboard and mouse."""
+    note = INPUT_TRACKING_NOTE if input_tracking else NO_INPUT_NOTE
+    if camera is CameraState.COVERED:
+        return Message(
+            "The camera seems covered",
+            "Its picture is black. Open the lens cover or privacy shutter, move what is in "
+            f"front of it, or turn on a light. {note}")
+    if camera is CameraState.NO_PICTURE:
+        return Message(
+            "The camera sends no picture",
+            "It sends a blank or frozen image. Unplug it and plug it in again, close other "
+            "camera apps, or choose another camera (camera_index in the settings). " + note)
+    if camera is CameraState.BUSY:
+        return Message(
+            "PostureWatch cannot use the camera",
+            (hint or "Another app holds the camera, or access to it is blocked in the "
+             "system's privacy settings.") + " PostureWatch keeps trying. " + note)
+    return Message(
+        NO_CAMERA.title,
+        (hint or NO_CAMERA.body) + " PostureWatch keeps trying in the background. " + note)
+
+
+CAMERA_WORDS = {
+    CameraState.MISSING: "camera not found",
+    CameraState.BUSY: "camera busy",
+    CameraState.COVERED: "camera covered",
+    CameraState.NO_PICTURE: "no picture from the camera",
+}
+
+
 def _clock(moment: datetime, now: datetime, tz: tzinfo) -> str:
     """'14:30', or 'tomorrow 08:00', or 'Tue 08:00' (local time)."""
     local, today = moment.astimezone(tz), now.astimezone(tz).date()
@@ -130,12 +170,31 @@ def status_line(state: State | None, tz: tzinfo, calibrated: bool = True) -> str
         if state.paused_until.year >= 9999:  # session.PAUSED_INDEFINITELY
             return "Paused until you resume"
         return f"Paused until {_clock(state.paused_until, state.at, tz)}"
+    if state.camera is CameraState.OFF:
+        if state.screen_locked:
+            return "Screen locked: camera off"
+        if not state.in_working_hours:
+            return "Outside working hours: camera off"
+        return "Camera off"
+    problem = CAMERA_WORDS.get(state.camera)
+    if problem is not None and state.presence_source is PresenceSource.INPUT:
+        if state.presence is Presence.AWAY:
+            return f"Away: no keyboard or mouse input ({problem})"
+        due = "Break due: sitting" if state.break_due else "Sitting"
+        return f"{due} for {sat}, from keyboard and mouse ({problem})"
     if state.camera is CameraState.MISSING:
         return "Camera not found"
     if state.camera is CameraState.BUSY:
         return "Camera busy (in use by another app?)"
+    if state.camera is CameraState.COVERED:
+        return "Camera covered: its picture is black"
+    if state.camera is CameraState.NO_PICTURE:
+        return "No picture from the camera (blank or frozen)"
     if state.camera is CameraState.ENDED:
         return "Video ended"
+    if state.presence is Presence.PRESENT and state.presence_source is PresenceSource.INPUT:
+        due = "Break due: sitting" if state.break_due else "Sitting"
+        return f"{due} for {sat}, from keyboard and mouse (not in view)"
     if state.presence is Presence.AWAY:
         return "Away from the desk"
     if state.break_due:
@@ -154,6 +213,10 @@ def status_line(state: State | None, tz: tzinfo, calibrated: bool = True) -> str
 def tooltip(state: State | None, tz: tzinfo, calibrated: bool = True) -> str:
     """The tray icon's tooltip: the app name and the status line in words."""
     text = f"PostureWatch: {status_line(state, tz, calibrated)}"
-    if state is not None and not state.in_working_hours and state.paused_until is None:
+    if state is None or state.paused_until is not None:
+        return text
+    if not state.in_working_hours and state.camera is not CameraState.OFF:
         text += " (outside working hours: no reminders)"
+    elif state.quiet is not None:
+        text += f" ({state.quiet}: reminders wait)"
     return text

@@ -26,6 +26,24 @@ class CameraState(StrEnum):
     MISSING = "missing"  # no such device, unplugged, cannot be opened
     BUSY = "busy"  # opened but gives no frames: another app holds it
     ENDED = "ended"  # a video file or image folder has no more frames
+    COVERED = "covered"  # frames come but are black: a lens cover, a hand, a dark room
+    NO_PICTURE = "no_picture"  # frames come but show nothing: one flat colour, or frozen
+    OFF = "off"  # not opened on purpose: paused, outside working hours, screen locked
+
+    @property
+    def gives_no_picture(self) -> bool:
+        """The camera was asked for a frame and gave nothing usable (not OFF or ENDED)."""
+        return self in (CameraState.MISSING, CameraState.BUSY, CameraState.COVERED,
+                        CameraState.NO_PICTURE)
+
+
+class PresenceSource(StrEnum):
+    """What decided presence for a stretch of time."""
+
+    CAMERA = "camera"  # a person seen, or an empty seat seen
+    INPUT = "input"  # keyboard and mouse activity (or its absence, with no usable camera)
+    LOCK = "lock"  # the screen was locked: away
+    NONE = "none"  # nothing could tell (paused, no picture and no input signal, a gap)
 
 
 class Presence(StrEnum):
@@ -96,7 +114,14 @@ class Sample:
 
     ``present`` is True when a person was found. ``verdict`` is UNKNOWN when
     nobody is there or the landmarks are not visible enough; ``confidence`` is
-    0..1 for the verdict. ``camera`` says whether a frame was taken at all.
+    0..1 for the verdict. ``camera`` says whether a frame was taken at all
+    (``OFF``: on purpose, it was not opened).
+
+    The desktop's own signals come with it, read by the sampling loop at the
+    same tick: ``input_idle_s`` is the seconds since the last keyboard or mouse
+    input (None: no such signal here, or the user turned it off);
+    ``screen_locked``, ``dnd`` (the OS do-not-disturb is on) and ``fullscreen``
+    (a full-screen window is in front) are False when unknown.
     """
 
     present: bool
@@ -105,6 +130,10 @@ class Sample:
     metrics: Metrics | None = None
     camera: CameraState = CameraState.OK
     score: float = 0.0  # slouch score: 0 = upright, >= 1 = slouched
+    input_idle_s: float | None = None
+    screen_locked: bool = False
+    dnd: bool = False
+    fullscreen: bool = False
 
 
 class NudgeKind(StrEnum):
@@ -138,7 +167,12 @@ class Event:
 class MinuteSummary:
     """Seconds of one UTC minute by class; present_s = seated_s here (at a desk
     a person in frame is sitting), kept apart so a future standing-desk mode
-    can split them. present_s + away_s + unknown_s == seconds accounted."""
+    can split them. present_s + away_s + unknown_s == seconds accounted.
+
+    ``camera_s``, ``input_s`` and ``locked_s`` say which source decided
+    presence (present or away) for how many of those seconds: the camera,
+    keyboard and mouse input, or a locked screen. Their sum is at most
+    present_s + away_s; the rest of the minute nothing could tell."""
 
     minute: datetime  # start of the minute, UTC, seconds = 0
     present_s: float
@@ -151,6 +185,16 @@ class MinuteSummary:
     nose_height: float | None = None
     head_size: float | None = None
     score: float | None = None
+    camera_s: float = 0.0
+    input_s: float = 0.0
+    locked_s: float = 0.0
+
+    @property
+    def presence_source(self) -> PresenceSource:
+        """The source that decided most of this minute (NONE when none did)."""
+        best = max((self.camera_s, PresenceSource.CAMERA), (self.input_s, PresenceSource.INPUT),
+                   (self.locked_s, PresenceSource.LOCK), key=lambda pair: pair[0])
+        return best[1] if best[0] > 0 else PresenceSource.NONE
 
 
 @dataclass(frozen=True)
@@ -168,6 +212,10 @@ class State:
     next_nudge_kind: NudgeKind | None
     next_nudge_at: datetime | None
     in_working_hours: bool = True
+    presence_source: PresenceSource = PresenceSource.NONE
+    input_idle_s: float | None = None  # at the last tick; None: no input signal
+    screen_locked: bool = False
+    quiet: str | None = None  # why nudges wait now: "do not disturb", "full-screen window"
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,19 @@ def model_cache_dir() -> Path:
     return cache_dir() / "models"
 
 
+def control_dir() -> Path:
+    """The spool folder for commands to the running monitor (``control.py``):
+    in the user's runtime folder (``$XDG_RUNTIME_DIR`` on Linux), or in the
+    state folder where there is no runtime folder."""
+    home = _home()
+    if home:
+        return home / "run" / "commands"
+    runtime = Path(platformdirs.user_runtime_dir(APP_SLUG, False))
+    if runtime.parent.is_dir():
+        return runtime / "commands"
+    return state_dir() / "commands"
+
+
 def log_dir() -> Path:
     home = _home()
     return home / "log" if home else Path(platformdirs.user_log_dir(APP_SLUG, False))

@@ -95,6 +95,8 @@ def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzi
                   notifier: object | None = None) -> Monitor:
     """Open everything the loop needs; raises SourceError for an impossible
     source and ModelError for a pose model that cannot load at all."""
+    from posturewatch.control import Spool
+    from posturewatch.desktop_state import open_desktop
     from posturewatch.store import Store
 
     settings = resolved.settings
@@ -102,18 +104,29 @@ def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzi
     frames = open_source(source, settings.camera_warmup_frames, settings.camera_keep_open,
                          settings.camera_index)
     store = Store(db_path)
-    return Monitor(
+    clock = clock_from_env()
+    monitor = Monitor(
         settings,
         frames,
         estimator,
         store,
         notifier or make_notifier(icon=_app_icon(), icons=_note_icons()),
-        clock_from_env(),
+        clock,
         baseline=load_baseline(paths.baseline_path()),
         tz=tz,
         status_path=paths.status_path(),
         baseline_path=paths.baseline_path(),
+        # A simulated clock N times faster than real time sees real idle
+        # seconds as N times as many.
+        desktop=open_desktop(settings, time_scale=getattr(clock, "speed", 1.0)),
     )
+    spool = Spool(paths.control_dir())  # `posturewatch pause|resume|water|break`
+    try:
+        spool.clear()
+    except OSError as exc:
+        log.warning("commands from the command line will not work: %s", exc)
+    monitor.command_sources.append(spool.take)
+    return monitor
 
 
 def _app_icon() -> Path | None:
@@ -175,8 +188,10 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
 
 def close_monitor(monitor: Monitor) -> None:
     """Close the frame source, the pose model, the database (writes what is
-    held, checkpoints the WAL) and the notifier's thread. Safe to call twice."""
-    for part in (monitor.source, monitor.estimator, monitor.store, monitor.notifier):
+    held, checkpoints the WAL), the notifier's thread and the desktop's
+    connections. Safe to call twice."""
+    for part in (monitor.source, monitor.estimator, monitor.store, monitor.notifier,
+                 monitor.desktop):
         close = getattr(part, "close", None)
         if close is None:
             continue

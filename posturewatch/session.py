@@ -24,12 +24,25 @@ How one tick works
    ========================  ========  ===========================
    segment class             Presence  counts toward
    ========================  ========  ===========================
-   SEATED (sample.present)   PRESENT   sitting, water, slouch run
-   AWAY (camera OK, empty)   AWAY      absence run (break)
-   NO_FRAME (camera not OK)  UNKNOWN   nothing (holds everything)
+   SEATED (see below)        PRESENT   sitting, water, slouch run
+   AWAY (see below)          AWAY      absence run (break)
+   NO_FRAME (nothing tells)  UNKNOWN   nothing (holds everything)
+   LOCKED (screen locked)    AWAY      absence run (break)
+   OFF (camera not opened)   UNKNOWN   absence run (break)
    GAP (tick came late)      UNKNOWN   absence run (break)
    PAUSED                    UNKNOWN   absence run (break)
    ========================  ========  ===========================
+
+   Who decides between SEATED, AWAY and NO_FRAME (:func:`classify`): the
+   camera when it sees the person; else keyboard and mouse input within
+   ``INPUT_ACTIVE_S`` (typing says "at the desk" while the camera is busy in a
+   video call, missing, covered, or points past an empty chair); else the
+   camera when it works (an empty seat); else, with no usable camera at all,
+   input idle for ``INPUT_ACTIVE_S`` means away. A busy camera with idle input
+   holds (NO_FRAME): someone listening in a call sits still. With no input
+   signal and no picture, nothing can tell (NO_FRAME). A locked screen is
+   away, whatever else; OFF is a tick where the loop did not open the camera
+   on purpose (outside working hours) and tracks nothing.
 
    A gap longer than ``GAP_FACTOR * sample_interval_s`` (suspend, sleep, a
    hung camera) is wholly GAP whatever the new sample says: we cannot know
@@ -64,8 +77,10 @@ Minute summaries
 
 Time is accumulated per UTC minute (an interval crossing a minute boundary is
 split) and a minute is emitted at the first tick at or after its end.
-``slouched_s`` is the SEATED time whose sample said SLOUCHED; ``samples``
-counts the ticks taken in the minute, and the metric means are over its
+``slouched_s`` is the SEATED time whose sample said SLOUCHED; ``camera_s``,
+``input_s`` and ``locked_s`` the time whose presence the camera, keyboard and
+mouse input, or a locked screen decided; ``samples`` counts the ticks that
+tried the camera in the minute (not those where it stayed off), and the metric means are over its
 present samples that carry metrics. A minute with no sample and only unknown
 time (wholly inside a suspend gap) is not written: a night in suspend would
 otherwise write a thousand empty rows. :meth:`Tracker.totals` stays exact.
@@ -74,8 +89,12 @@ Nudges
 ======
 
 Nudges are held (not lost) while paused, outside working hours, while the
-camera is not OK, and while nobody is present: a due nudge fires at the first
-tick where none of that holds and the cooldown has passed. No two nudges of any
+camera is busy (a video call), while nobody is present (SEATED is present,
+whether the camera or the keyboard said so), and in quiet times: the OS
+do-not-disturb is on or a full-screen window is in front (``Sample.dnd``,
+``Sample.fullscreen``; each switched by ``quiet_when_dnd`` /
+``quiet_when_fullscreen``). A due nudge fires at the first tick where none of
+that holds and the cooldown has passed. No two nudges of any
 kind are closer than ``nudge_cooldown_min``; one tick emits at most one nudge,
 chosen by priority break > posture > water; the others wait for the cooldown.
 
@@ -118,6 +137,7 @@ from posturewatch.model import (
     Nudge,
     NudgeKind,
     Presence,
+    PresenceSource,
     Record,
     Sample,
     State,
@@ -138,6 +158,15 @@ FOLLOW_WINDOW = timedelta(minutes=15)
 
 PRIORITY: tuple[NudgeKind, ...] = (NudgeKind.BREAK, NudgeKind.POSTURE, NudgeKind.WATER)
 
+INPUT_ACTIVE_S = 60.0
+"""Keyboard or mouse input this recent says the person is at the desk. A
+minute covers reading a page or listening without touching anything; with no
+usable camera, input idle this long is away (so a break from input alone is
+detected after ``INPUT_ACTIVE_S + break_min_s``: 3 minutes by default)."""
+
+QUIET_DND = "do not disturb"
+QUIET_FULLSCREEN = "full-screen window"
+
 _MINUTE = timedelta(minutes=1)
 _ZERO = timedelta(0)
 
@@ -157,6 +186,8 @@ class _Segment(Enum):
     SEATED = "seated"
     AWAY = "away"
     NO_FRAME = "no_frame"
+    LOCKED = "locked"
+    OFF = "off"
     GAP = "gap"
     PAUSED = "paused"
 
@@ -164,13 +195,36 @@ class _Segment(Enum):
     def presence(self) -> Presence:
         if self is _Segment.SEATED:
             return Presence.PRESENT
-        if self is _Segment.AWAY:
+        if self in (_Segment.AWAY, _Segment.LOCKED):
             return Presence.AWAY
         return Presence.UNKNOWN
 
 
 # Time in these classes adds to the absence run that makes a break.
-_ABSENT = frozenset({_Segment.AWAY, _Segment.GAP, _Segment.PAUSED})
+_ABSENT = frozenset({_Segment.AWAY, _Segment.LOCKED, _Segment.OFF, _Segment.GAP,
+                     _Segment.PAUSED})
+
+
+def classify(sample: Sample) -> tuple[_Segment, PresenceSource]:
+    """The class of the time up to ``sample``'s tick and what decided it
+    (pause and gaps aside); see "How one tick works" in the module doc."""
+    if sample.screen_locked:
+        return _Segment.LOCKED, PresenceSource.LOCK
+    if sample.camera is CameraState.OFF:
+        return _Segment.OFF, PresenceSource.NONE
+    idle = sample.input_idle_s
+    typing = idle is not None and idle < INPUT_ACTIVE_S
+    if sample.camera is CameraState.OK:
+        if sample.present:
+            return _Segment.SEATED, PresenceSource.CAMERA
+        if typing:
+            return _Segment.SEATED, PresenceSource.INPUT
+        return _Segment.AWAY, PresenceSource.CAMERA
+    if typing:
+        return _Segment.SEATED, PresenceSource.INPUT
+    if sample.camera is CameraState.BUSY or idle is None:
+        return _Segment.NO_FRAME, PresenceSource.NONE
+    return _Segment.AWAY, PresenceSource.INPUT
 
 
 @dataclass(frozen=True)
@@ -269,7 +323,7 @@ class _MinuteAccumulator:
     """One UTC minute's running totals; becomes a MinuteSummary."""
 
     __slots__ = ("minute", "seated", "slouched", "away", "unknown", "samples",
-                 "metric_sums", "metric_count")
+                 "metric_sums", "metric_count", "by_source")
 
     def __init__(self, minute: datetime) -> None:
         self.minute = minute
@@ -280,6 +334,7 @@ class _MinuteAccumulator:
         self.samples = 0
         self.metric_sums = [0.0, 0.0, 0.0, 0.0]  # neck, nose, head size, score
         self.metric_count = 0
+        self.by_source = {s: _ZERO for s in PresenceSource}
 
     @property
     def worth_writing(self) -> bool:
@@ -303,6 +358,9 @@ class _MinuteAccumulator:
             nose_height=means[1],
             head_size=means[2],
             score=means[3],
+            camera_s=_seconds(self.by_source[PresenceSource.CAMERA]),
+            input_s=_seconds(self.by_source[PresenceSource.INPUT]),
+            locked_s=_seconds(self.by_source[PresenceSource.LOCK]),
         )
 
 
@@ -331,8 +389,11 @@ class Tracker:
         self._totals: dict[Presence, timedelta] = {p: _ZERO for p in Presence}
         self._minutes: dict[datetime, _MinuteAccumulator] = {}
 
-        # The last reading and the camera state last recorded.
+        # The last reading, what it said about presence, and the camera state
+        # last recorded.
         self._sample: Sample | None = None
+        self._segment = _Segment.NO_FRAME
+        self._source = PresenceSource.NONE
         self._camera = CameraState.OK
 
         # The sitting bout and the absence run that may end it.
@@ -431,12 +492,13 @@ class Tracker:
                 "state": sample.camera.value, "previous": self._camera.value})))
             self._camera = sample.camera
 
+        self._segment, self._source = classify(sample)
         if self._last is None:
             self._first = self._last = now  # the first tick attributes nothing
             self._count_sample(now, sample)
         elif now >= self._last:
-            for start, end, segment in self._segments(self._last, now, sample):
-                out += self._attribute(start, end, segment, sample)
+            for start, end, segment, source in self._segments(self._last, now, sample):
+                out += self._attribute(start, end, segment, source, sample)
             self._last = now
             self._count_sample(now, sample)
             out += self._complete_minutes(now)
@@ -454,19 +516,16 @@ class Tracker:
 
     def _segments(
         self, start: datetime, end: datetime, sample: Sample
-    ) -> list[tuple[datetime, datetime, _Segment]]:
-        """Split ``(start, end]`` into classed pieces, in time order."""
+    ) -> list[tuple[datetime, datetime, _Segment, PresenceSource]]:
+        """Split ``(start, end]`` into classed pieces with what decided each,
+        in time order."""
+        none = PresenceSource.NONE
         if end == start:
             return []
         if end - start > timedelta(seconds=GAP_FACTOR * self._settings.sample_interval_s):
-            return [(start, end, _Segment.GAP)]
-        if sample.camera != CameraState.OK:
-            base = _Segment.NO_FRAME
-        elif sample.present:
-            base = _Segment.SEATED
-        else:
-            base = _Segment.AWAY
-        pieces: list[tuple[datetime, datetime, _Segment]] = []
+            return [(start, end, _Segment.GAP, none)]
+        base, source = self._segment, self._source
+        pieces: list[tuple[datetime, datetime, _Segment, PresenceSource]] = []
         cursor = start
         for span in self._pause_spans:
             lo = max(cursor, span.start)
@@ -474,23 +533,26 @@ class Tracker:
             if lo >= hi:
                 continue
             if lo > cursor:
-                pieces.append((cursor, lo, base))
-            pieces.append((lo, hi, _Segment.PAUSED))
+                pieces.append((cursor, lo, base, source))
+            pieces.append((lo, hi, _Segment.PAUSED, none))
             cursor = hi
         if cursor < end:
-            pieces.append((cursor, end, base))
+            pieces.append((cursor, end, base, source))
         return pieces
 
     def _attribute(
-        self, start: datetime, end: datetime, segment: _Segment, sample: Sample
+        self, start: datetime, end: datetime, segment: _Segment, source: PresenceSource,
+        sample: Sample,
     ) -> list[Action]:
-        """Account ``(start, end]`` as ``segment`` and advance the bout, slouch and
-        water counters; returns SITTING_STARTED / BREAK_TAKEN records."""
+        """Account ``(start, end]`` as ``segment`` (decided by ``source``) and
+        advance the bout, slouch and water counters; returns SITTING_STARTED /
+        BREAK_TAKEN records."""
         out: list[Action] = []
         length = end - start
         self._totals[segment.presence] += length
-        slouched = segment is _Segment.SEATED and sample.verdict == Verdict.SLOUCHED
-        self._add_to_minutes(start, end, segment.presence, slouched)
+        slouched = (segment is _Segment.SEATED and source is PresenceSource.CAMERA
+                    and sample.verdict == Verdict.SLOUCHED)
+        self._add_to_minutes(start, end, segment.presence, slouched, source)
 
         if segment is _Segment.SEATED:
             if self._bout_start is None:
@@ -505,10 +567,10 @@ class Tracker:
             self._absence = _ZERO
             self._absence_start = None
             self._absence_counted = False
-            if sample.verdict == Verdict.SLOUCHED:
+            if slouched:
                 self._slouch += length
                 self._slouch_pause = _ZERO
-            elif sample.verdict == Verdict.UPRIGHT:
+            elif source is PresenceSource.CAMERA and sample.verdict == Verdict.UPRIGHT:
                 self._slouch = self._slouch_pause = _ZERO
             else:
                 self._interrupt_slouch(length)
@@ -565,7 +627,8 @@ class Tracker:
         return acc
 
     def _add_to_minutes(
-        self, start: datetime, end: datetime, presence: Presence, slouched: bool
+        self, start: datetime, end: datetime, presence: Presence, slouched: bool,
+        source: PresenceSource = PresenceSource.NONE,
     ) -> None:
         # Split at UTC minute boundaries; the piece (a, b] belongs to the
         # minute that contains a.
@@ -578,6 +641,7 @@ class Tracker:
                 cursor = piece_end  # a whole minute inside a gap: never written
                 continue
             acc = self._accumulator(minute)
+            acc.by_source[source] += piece
             if presence is Presence.PRESENT:
                 acc.seated += piece
                 if slouched:
@@ -591,6 +655,8 @@ class Tracker:
     def _count_sample(self, now: datetime, sample: Sample) -> None:
         # A sample belongs to the minute it was taken in; metric means are
         # over the minute's present samples that have metrics.
+        if sample.camera is CameraState.OFF:
+            return  # no frame was taken: the camera was not opened
         acc = self._accumulator(_minute_of(now))
         acc.samples += 1
         m = sample.metrics
@@ -646,11 +712,30 @@ class Tracker:
             return self._slouch_hold * 2 ** self._posture_repeat - self._slouch
         return timedelta(minutes=self._settings.hydration_interval_min) - self._water
 
+    def camera_wanted(self, now: datetime) -> bool:
+        """Whether the loop should open the camera at ``now``: not while paused,
+        nor outside working hours (the screen lock is the loop's own check)."""
+        _require_utc(now)
+        return not self._paused(now) and self._hours.contains(now, self._tz)
+
+    def _quiet(self, sample: Sample | None) -> str | None:
+        """Why nudges wait for the desktop now (do-not-disturb, full screen), or None."""
+        if sample is None:
+            return None
+        if sample.dnd and self._settings.quiet_when_dnd:
+            return QUIET_DND
+        if sample.fullscreen and self._settings.quiet_when_fullscreen:
+            return QUIET_FULLSCREEN
+        return None
+
     def _choose_nudge(self, now: datetime, sample: Sample) -> Nudge | None:
+        # Held, not lost: a due nudge comes at the first tick where none of
+        # this holds. A busy camera is a video call, whoever says "present".
         if (
             self._paused(now)
-            or not sample.present
-            or sample.camera != CameraState.OK
+            or self._segment is not _Segment.SEATED
+            or sample.camera is CameraState.BUSY
+            or self._quiet(sample) is not None
             or not self._hours.contains(now, self._tz)
         ):
             return None
@@ -807,10 +892,10 @@ class Tracker:
         _require_utc(now)
         paused = self._paused(now)
         sample = self._sample
-        if paused or sample is None or sample.camera != CameraState.OK:
-            presence = Presence.UNKNOWN
+        if paused or sample is None:
+            presence, source = Presence.UNKNOWN, PresenceSource.NONE
         else:
-            presence = Presence.PRESENT if sample.present else Presence.AWAY
+            presence, source = self._segment.presence, self._source
         verdict = sample.verdict if sample is not None and not paused else Verdict.UNKNOWN
         kind, at = self._next_nudge(now)
         return State(
@@ -825,6 +910,10 @@ class Tracker:
             next_nudge_kind=kind,
             next_nudge_at=at,
             in_working_hours=self._hours.contains(now, self._tz),
+            presence_source=source,
+            input_idle_s=sample.input_idle_s if sample is not None else None,
+            screen_locked=sample is not None and sample.screen_locked,
+            quiet=self._quiet(sample),
         )
 
     def _next_nudge(self, now: datetime) -> tuple[NudgeKind | None, datetime | None]:
@@ -862,7 +951,8 @@ class Tracker:
     def _state_changed(self, now: datetime) -> list[Action]:
         state = self.state(now)
         shown = (state.presence, state.verdict, state.break_due, state.paused_until,
-                 state.camera, state.in_working_hours)
+                 state.camera, state.in_working_hours, state.presence_source,
+                 state.screen_locked, state.quiet)
         if shown == self._shown:
             return []
         self._shown = shown

@@ -9,6 +9,17 @@ from pathlib import Path
 from posturewatch.instance import running_pid
 from posturewatch.messages import format_minutes
 
+CAMERA_WORDS = {
+    "ok": "working",
+    "missing": "not found (check the connection; see the log)",
+    "busy": "in use by another app (nudges held)",
+    "covered": "covered: its picture is black (open the lens cover or shutter)",
+    "no_picture": "sends no picture: blank or frozen (unplug it and plug it in again)",
+    "off": "off (not needed now)",
+    "ended": "source ended",
+}
+NO_PICTURE_STATES = ("missing", "busy", "covered", "no_picture")
+
 
 def read_status(status_path: Path, lock_path: Path) -> dict[str, object]:
     """The last status the monitor wrote, with ``running`` from the instance lock."""
@@ -50,35 +61,63 @@ def describe_status(data: dict[str, object], now: datetime, tz: tzinfo) -> str:
     presence = data.get("presence")
     if data.get("paused_until") and paused is not None and paused > now.astimezone(tz):
         if paused.year >= 9999:  # session.PAUSED_INDEFINITELY
-            lines.append("Paused until you resume.")
+            lines.append("Paused until you resume: the camera stays off.")
         else:
-            lines.append(f"Paused until {paused:%a %H:%M}.")
+            lines.append(f"Paused until {paused:%a %H:%M}: the camera stays off.")
+    elif data.get("screen_locked"):
+        lines.append("Screen locked: the camera stays off, and the time counts as away.")
     sitting = float(data.get("sitting_s") or 0.0)  # type: ignore[arg-type]
     if presence == "present" and data.get("running"):
         sitting += age_s  # still sitting since the last write
+    camera = str(data.get("camera", "ok"))
+    source = data.get("presence_source")
     if presence == "present":
         lines.append(f"Sitting for {format_minutes(sitting)}.")
+        if source == "input":
+            lines.append("Sitting is counted from keyboard and mouse activity: the camera "
+                         "cannot see you now.")
+    elif presence == "away" and source == "input":
+        lines.append(f"Nothing counts as sitting now: {_no_picture(camera)}, and "
+                     f"{_idle_words(data)}.")
     elif presence == "away":
         lines.append("Away from the desk.")
+    elif camera in NO_PICTURE_STATES and data.get("running"):
+        lines.append(f"Not tracking sitting: {_no_picture(camera)}, and {_idle_words(data)}.")
     else:
         lines.append("Presence unknown.")
     lines.append(f"Last verdict: {data.get('verdict', 'unknown')}.")
-    camera = data.get("camera", "ok")
-    camera_words = {
-        "ok": "working", "missing": "not found (check the connection; see the log)",
-        "busy": "in use by another app (nudges held)", "ended": "source ended",
-    }
-    lines.append(f"Camera: {camera_words.get(str(camera), camera)}.")
+    lines.append(f"Camera: {CAMERA_WORDS.get(camera, camera)}.")
     if data.get("break_due"):
         lines.append("A break is due: stand up and move for two minutes.")
     kind, nxt = data.get("next_nudge_kind"), _time(data.get("next_nudge_at"), tz)
     if kind and nxt is not None:
         lines.append(f"Next nudge: {kind} at {nxt:%H:%M}.")
     if not data.get("in_working_hours", True):
-        lines.append("Outside working hours: no nudges now.")
+        lines.append("Outside working hours: no nudges now, and the camera stays off.")
+    elif data.get("quiet"):
+        lines.append(f"Reminders wait while this lasts: {data.get('quiet')}.")
     if data.get("camera_moved_since_calibration"):
         lines.append("The camera seems to have moved since you calibrated: run "
                      "`posturewatch calibrate` again while sitting upright.")
     if data.get("baseline") is False:
         lines.append("Not calibrated: run `posturewatch calibrate` while sitting upright.")
     return "\n".join(lines)
+
+
+def _no_picture(camera: str) -> str:
+    return {
+        "missing": "the camera is not found",
+        "busy": "the camera is in use by another app",
+        "covered": "the camera is covered (its picture is black)",
+        "no_picture": "the camera sends no picture (blank or frozen)",
+    }.get(camera, "the camera gives no picture")
+
+
+def _idle_words(data: dict[str, object]) -> str:
+    """Why keyboard and mouse do not say "present" either."""
+    if data.get("input_presence") is False:
+        return "keyboard and mouse activity is switched off (input_presence = false)"
+    idle = data.get("input_idle_s")
+    if not isinstance(idle, int | float):
+        return "this desktop tells no keyboard or mouse activity"
+    return f"there was no keyboard or mouse input for {format_minutes(float(idle))}"

@@ -11,7 +11,10 @@ Tables
     ``minute`` TEXT, the minute's start in UTC like ``2026-11-16T09:05:00Z``;
     ``present_s``, ``seated_s``, ``slouched_s``, ``away_s``, ``unknown_s`` REAL
     seconds; ``samples`` INTEGER; ``neck_height``, ``nose_height``,
-    ``head_size``, ``score`` REAL or NULL, means over the present samples.
+    ``head_size``, ``score`` REAL or NULL, means over the present samples;
+    ``camera_s``, ``input_s``, ``locked_s`` REAL seconds whose presence the
+    camera, keyboard and mouse input, or a locked screen decided (version 3;
+    older rows were all decided by the camera and say so).
     Writing a minute that already exists merges into it (:func:`merge_minutes`).
 ``events``
     ``id`` INTEGER primary key, ``at`` TEXT (UTC, milliseconds, like
@@ -67,7 +70,8 @@ log = logging.getLogger(__name__)
 
 SECONDS_COLUMNS = ("present_s", "seated_s", "slouched_s", "away_s", "unknown_s")
 MEAN_COLUMNS = ("neck_height", "nose_height", "head_size", "score")
-MINUTE_COLUMNS = ("minute", *SECONDS_COLUMNS, "samples", *MEAN_COLUMNS)
+SOURCE_COLUMNS = ("camera_s", "input_s", "locked_s")
+MINUTE_COLUMNS = ("minute", *SECONDS_COLUMNS, "samples", *MEAN_COLUMNS, *SOURCE_COLUMNS)
 EVENT_COLUMNS = ("id", "at", "kind", "detail")
 
 DEFAULT_BUSY_TIMEOUT_MS = 2000
@@ -164,6 +168,8 @@ def minute_row(summary: MinuteSummary) -> dict[str, Any]:
     row["samples"] = int(summary.samples)
     for name in MEAN_COLUMNS:
         row[name] = _mean(getattr(summary, name))
+    for name in SOURCE_COLUMNS:
+        row[name] = _seconds(getattr(summary, name), name)
     return row
 
 
@@ -174,6 +180,7 @@ def minute_from_row(row: dict[str, Any]) -> MinuteSummary:
         samples=int(row["samples"]),
         **{name: float(row[name]) for name in SECONDS_COLUMNS},
         **{name: None if row[name] is None else float(row[name]) for name in MEAN_COLUMNS},
+        **{name: float(row.get(name) or 0.0) for name in SOURCE_COLUMNS},
     )
 
 
@@ -242,6 +249,7 @@ def merge_minutes(old: MinuteSummary, new: MinuteSummary) -> MinuteSummary:
         samples=old.samples + new.samples,
         **{n: getattr(old, n) + getattr(new, n) for n in SECONDS_COLUMNS},
         **{n: weighted(getattr(old, n), getattr(new, n)) for n in MEAN_COLUMNS},
+        **{n: getattr(old, n) + getattr(new, n) for n in SOURCE_COLUMNS},
     )
 
 
@@ -265,7 +273,8 @@ _UPSERT_MINUTE = (
     f"INSERT INTO minutes ({', '.join(MINUTE_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in MINUTE_COLUMNS)}) "
     "ON CONFLICT(minute) DO UPDATE SET "
-    + ", ".join(f"{c} = {c} + excluded.{c}" for c in (*SECONDS_COLUMNS, "samples"))
+    + ", ".join(f"{c} = {c} + excluded.{c}"
+                for c in (*SECONDS_COLUMNS, "samples", *SOURCE_COLUMNS))
     + ", "
     + ", ".join(f"{c} = {_mean_sql(c)}" for c in MEAN_COLUMNS)
 )
@@ -302,10 +311,19 @@ def _v2_indexes_and_meta(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT)")
 
 
+def _v3_presence_sources(db: sqlite_utils.Database) -> None:
+    """Version 3: which source decided presence, in seconds per minute. Every
+    older row was decided by the camera alone (there was no other source)."""
+    for name in SOURCE_COLUMNS:
+        db.execute(f"ALTER TABLE minutes ADD COLUMN {name} REAL NOT NULL DEFAULT 0")
+    db.execute("UPDATE minutes SET camera_s = present_s + away_s")
+
+
 # Never edit or reorder a released step: append a new one.
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_tables,
     _v2_indexes_and_meta,
+    _v3_presence_sources,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -543,6 +561,10 @@ def _clean_minute(row: dict[str, Any]) -> dict[str, Any] | None:
         clean["samples"] = int(row.get("samples", 0))
         for name in MEAN_COLUMNS:
             clean[name] = _mean(row.get(name))
+        old = "camera_s" not in row  # salvaged from a version 1 or 2 file
+        for name in SOURCE_COLUMNS:
+            default = clean["present_s"] + clean["away_s"] if old and name == "camera_s" else 0.0
+            clean[name] = _seconds(row.get(name, default), name)
     except (TypeError, ValueError, KeyError, OverflowError):
         return None
     return clean

@@ -2,12 +2,16 @@
 
 - ``astronaut_bgr``: skimage's astronaut photo (512x512, a person from the
   chest up) as an OpenCV BGR uint8 frame.
-- ``blank_bgr``: a plain grey 480x640 (height x width) BGR frame: nobody there.
+- ``blank_bgr``: an empty 480x640 (height x width) BGR scene: a grey wall lit
+  from above, with a little sensor noise. Nobody there; a picture all the same
+  (not one flat colour, which ``picture.py`` calls "no picture").
 - ``astronaut_frame``: the astronaut scaled into a 480x640 grey frame, the
   size of ``blank_bgr``, so both can go in one video.
 - ``astronaut_video``: a factory ``astronaut_video(n_astronaut=3, n_blank=2,
   name="clip.avi") -> Path`` writing an MJPG .avi (640x480, 5 fps) into
-  ``tmp_path``: first the astronaut frames, then the blank ones.
+  ``tmp_path``: first the astronaut frames, then the blank ones. Each frame
+  gets its own faint sensor noise (:func:`sensor_noise`), as from a real
+  camera: identical frames in a row are a frozen camera.
 - ``pose_estimator``: one estimator for the whole test session (the model
   loads once): the full landmark model, on mediapipe 0.10.21's legacy backend
   where it is installed, else on the Tasks backend with
@@ -93,10 +97,29 @@ def astronaut_bgr(_astronaut_bgr_session: np.ndarray) -> np.ndarray:
     return _astronaut_bgr_session.copy()
 
 
+def sensor_noise(frame: np.ndarray, seed: int, amplitude: int = 2) -> np.ndarray:
+    """``frame`` with faint random noise (+-``amplitude`` levels), as a real
+    camera's sensor adds to every frame; ``seed`` makes it repeatable."""
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(-amplitude, amplitude + 1, size=frame.shape, dtype=np.int16)
+    return np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+
+
+def empty_scene(height: int = FRAME_HEIGHT, width: int = FRAME_WIDTH) -> np.ndarray:
+    """A wall lit from above (grey 150 at the top to 100 at the bottom) with a
+    darker door frame: nobody there, but a real picture."""
+    column = np.linspace(150, 100, height, dtype=np.float32)[:, None]
+    grey = np.repeat(column, width, axis=1)
+    grey[height // 5:, width // 8:width // 8 + 12] -= 40
+    grey[height // 5:height // 5 + 12, width // 8:width // 3] -= 40
+    frame = np.repeat(grey[:, :, None], 3, axis=2).astype(np.uint8)
+    return sensor_noise(frame, seed=7)
+
+
 @pytest.fixture
 def blank_bgr() -> np.ndarray:
-    """A plain mid-grey 480x640 BGR uint8 frame."""
-    return np.full((FRAME_HEIGHT, FRAME_WIDTH, 3), 128, dtype=np.uint8)
+    """An empty scene, 480x640 BGR uint8 (see :func:`empty_scene`)."""
+    return empty_scene()
 
 
 @pytest.fixture
@@ -127,10 +150,10 @@ def astronaut_video(
         if not writer.isOpened():
             pytest.skip("OpenCV cannot write MJPG .avi files here")
         try:
-            for _ in range(n_astronaut):
-                writer.write(astronaut_frame)
-            for _ in range(n_blank):
-                writer.write(blank_bgr)
+            for i in range(n_astronaut):
+                writer.write(sensor_noise(astronaut_frame, seed=i))
+            for i in range(n_blank):
+                writer.write(sensor_noise(blank_bgr, seed=10_000 + i))
         finally:
             writer.release()
         return path

@@ -62,18 +62,32 @@ def test_loop_runs_a_video_to_the_end_and_stores_only_numbers(
     assert not any(p.suffix.lower() in (".jpg", ".png", ".avi", ".npy") for p in work.rglob("*"))
 
 
-def test_pause_command_holds_every_nudge(tmp_path: Path, astronaut_video, pose_estimator) -> None:
+def test_pause_command_holds_every_nudge_and_never_opens_the_camera(
+    tmp_path: Path, astronaut_video, pose_estimator
+) -> None:
+    import cv2
+
     video = astronaut_video(n_astronaut=40, n_blank=0)
-    monitor = make_monitor(tmp_path, VideoFileSource(video), pose_estimator,
+    source = VideoFileSource(video)
+    monitor = make_monitor(tmp_path, source, pose_estimator,
                            sample_interval_s=60, sit_limit_min=5, hydration_interval_min=15)
     monitor.commands.put(Pause(minutes=120))
     monitor.commands.put(LogWater())
-    monitor.run()
-    monitor.store.close()
+    monitor.run(max_ticks=120)  # the whole pause, a tick a minute
     assert monitor.notifier.shown == []
+    assert monitor.camera_grabs == 0
+    assert source._cap.get(cv2.CAP_PROP_POS_FRAMES) == 0  # not one frame read
     kinds = [k for (k,) in rows(tmp_path / "pw.db", "select kind from events order by at")]
     assert "pause" in kinds and "water_logged" in kinds
     assert "nudge_shown" not in kinds
+    assert rows(tmp_path / "pw.db", "select coalesce(sum(samples), 0) from minutes") == [(0,)]
+    # The pause ends by itself and monitoring picks up where the video was.
+    monitor.stop.clear()
+    monitor.run()
+    monitor.store.close()
+    assert monitor.camera_grabs == 41  # 40 frames, then the end of the video
+    assert "Time to stand up" in [title for title, _body in monitor.notifier.shown]
+    assert rows(tmp_path / "pw.db", "select sum(samples) from minutes") == [(40,)]
 
 
 def test_unpaused_the_same_video_nudges_and_records_it(
@@ -140,12 +154,18 @@ def test_a_baseline_saved_by_another_process_is_picked_up(
     assert monitor.baseline == baseline
 
 
-def test_no_camera_is_unknown_time_and_never_a_nudge(tmp_path: Path, pose_estimator) -> None:
+def test_no_camera_is_unknown_time_never_a_nudge_and_told_once(
+    tmp_path: Path, pose_estimator
+) -> None:
     monitor = make_monitor(tmp_path, WebcamSource(index=63, warmup_frames=0), pose_estimator,
                            sample_interval_s=60, sit_limit_min=5)
     monitor.run(max_ticks=30)
     monitor.store.close()
-    assert monitor.notifier.shown == []
+    # One notification in 30 ticks: the camera cannot be seen, with what to try.
+    [(title, body)] = monitor.notifier.shown
+    assert title == "PostureWatch cannot see the camera"
+    assert "No frame from camera 63" in body and "--source 1" in body
+    assert "cannot tell whether you are at the desk" in body  # no input signal here
     state = monitor.tracker.state(monitor.clock.now())
     assert state.camera in (CameraState.MISSING, CameraState.BUSY)
     totals = "select sum(seated_s), sum(unknown_s) from minutes"

@@ -22,6 +22,7 @@ PURE = [
     "posturewatch.config_edit",
     "posturewatch.config_watch",
     "posturewatch.settings_form",
+    "posturewatch.picture",
 ]
 HEAVY = ("cv2", "mediapipe", "pystray", "plyer", "sqlite_utils")
 

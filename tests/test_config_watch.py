@@ -8,6 +8,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from test_metrics import person
 
 from posturewatch.app import Monitor
@@ -72,10 +73,14 @@ def test_the_problem_notification_names_file_line_and_key(tmp_path: Path) -> Non
 
 
 class Seated:
-    """A camera that always sees someone sitting upright (a seam, not a model)."""
+    """A camera that always sees someone sitting upright (a seam, not a model):
+    each frame is fresh noise, so the picture check sees a live camera."""
+
+    def __init__(self) -> None:
+        self._noise = np.random.default_rng(7)
 
     def grab(self) -> Grab:
-        return Grab(object(), CameraState.OK)  # type: ignore[arg-type]
+        return Grab(self._noise.integers(0, 256, (48, 64, 3), dtype=np.uint8), CameraState.OK)
 
     def close(self) -> None:
         pass

@@ -45,6 +45,14 @@ UNCLEAR = Sample(True, Verdict.UNKNOWN, 0.2, metrics(0.8), score=0.0)
 AWAY = Sample(False, Verdict.UNKNOWN)
 BUSY = Sample(False, Verdict.UNKNOWN, camera=CameraState.BUSY)
 MISSING = Sample(False, Verdict.UNKNOWN, camera=CameraState.MISSING)
+# The desktop's signals (issue 13): typing, idle input, a locked screen, quiet times.
+TYPING_IN_CALL = dataclasses.replace(BUSY, input_idle_s=2.0)
+TYPING_NO_CAMERA = dataclasses.replace(MISSING, input_idle_s=2.0)
+IDLE_NO_CAMERA = dataclasses.replace(MISSING, input_idle_s=600.0)
+COVERED = Sample(False, Verdict.UNKNOWN, camera=CameraState.COVERED)
+LOCKED = Sample(False, Verdict.UNKNOWN, camera=CameraState.OFF, screen_locked=True)
+OFF = Sample(False, Verdict.UNKNOWN, camera=CameraState.OFF)
+UPRIGHT_DND = dataclasses.replace(UPRIGHT, dnd=True)
 
 
 class Sim:
@@ -702,7 +710,8 @@ def test_settings_can_change_at_run_time() -> None:
 # -- invariants (Hypothesis) -------------------------------------------------------------
 
 # Weighted toward a person at the desk, so that random days do reach nudges.
-SAMPLES = [UPRIGHT, UPRIGHT, UPRIGHT, SLOUCHED, SLOUCHED, SLOUCHED, UNCLEAR, AWAY, BUSY, MISSING]
+SAMPLES = [UPRIGHT, UPRIGHT, UPRIGHT, SLOUCHED, SLOUCHED, SLOUCHED, UNCLEAR, AWAY, BUSY, MISSING,
+           TYPING_IN_CALL, TYPING_NO_CAMERA, IDLE_NO_CAMERA, COVERED, LOCKED, OFF, UPRIGHT_DND]
 
 ticks = st.tuples(  # a run of regular ticks, mostly 5 s apart, some jitter
     st.just("tick"),
@@ -772,6 +781,9 @@ def test_invariants_over_random_days(script: list[tuple], fast: bool) -> None:
     assert sum(r.away_s for r in rows) == pytest.approx(totals.away.total_seconds())
     assert sum(r.unknown_s for r in rows) <= totals.unknown.total_seconds() + 1e-6
     assert all(r.slouched_s <= r.seated_s for r in rows)
+    # What decided presence covers at most the time that was present or away.
+    assert all(r.camera_s + r.input_s + r.locked_s <= r.present_s + r.away_s + 1e-6
+               for r in rows)
     assert len({r.minute for r in rows}) == len(rows)  # no minute written twice
     # Sitting time never exceeds seated time, and each break ends a bout.
     assert tracker.state(last).sitting_s <= totals.seated.total_seconds()
@@ -798,7 +810,11 @@ def test_no_nudge_while_paused_or_without_a_person(script: list[tuple]) -> None:
             out = tracker.step(now, sample)
             if nudges(out):
                 assert not paused_before
-                assert sample.present and sample.camera is CameraState.OK
+                seen = sample.present and sample.camera is CameraState.OK
+                typing = sample.input_idle_s is not None and sample.input_idle_s < 60
+                assert seen or typing
+                assert sample.camera not in (CameraState.BUSY, CameraState.OFF)
+                assert not (sample.dnd or sample.fullscreen or sample.screen_locked)
 
 
 # -- purity -----------------------------------------------------------------------------------

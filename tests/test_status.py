@@ -43,7 +43,7 @@ def test_status_for_an_open_ended_pause_and_a_busy_camera() -> None:
     assert state.camera is CameraState.BUSY
     text = describe_status(status_dict(state, running=False) | {"baseline": False}, now, UTC)
     assert "not running" in text
-    assert "Paused until you resume." in text
+    assert "Paused until you resume: the camera stays off." in text
     assert "in use by another app" in text
     assert "posturewatch calibrate" in text
     assert state.presence is not Presence.PRESENT or "Sitting" in text

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posturewatch.model import Event, EventKind, MinuteSummary, NudgeKind
+from posturewatch.model import Event, EventKind, MinuteSummary, NudgeKind, PresenceSource
 from posturewatch.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -64,7 +64,7 @@ def raw(path: Path) -> sqlite3.Connection:
 def test_open_creates_parent_folders_wal_and_schema(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "data" / "posturewatch.db"
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         conn = raw(path)
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
@@ -106,8 +106,12 @@ def test_version_1_database_made_by_hand_is_migrated_and_keeps_its_rows(
     conn.close()
 
     with Store(path) as store:
-        assert store.schema_version == 2
-        assert store.minutes(T0, T0 + timedelta(hours=1))[0]["slouched_s"] == 10.0
+        assert store.schema_version == SCHEMA_VERSION
+        [old] = store.minutes(T0, T0 + timedelta(hours=1))
+        assert old["slouched_s"] == 10.0
+        # version 3: a row from before says the camera decided its minute
+        assert (old["camera_s"], old["input_s"], old["locked_s"]) == (60.0, 0.0, 0.0)
+        assert minute_from_row(old).presence_source is PresenceSource.CAMERA
         assert store.events(T0, T0 + timedelta(hours=1))[0]["detail"] == {"ml": 250}
         store.set_meta("hello", "world")
         assert store.get_meta("hello") == "world"
@@ -128,7 +132,7 @@ def test_failing_migration_rolls_back_to_the_previous_version(tmp_path: Path) ->
     with Store(path):
         pass
 
-    def broken(db) -> None:  # version 2 -> 3, fails half way
+    def broken(db) -> None:  # the step after the last one, fails half way
         db.execute("CREATE TABLE half_done (x INTEGER)")
         raise RuntimeError("boom")
 
@@ -137,7 +141,7 @@ def test_failing_migration_rolls_back_to_the_previous_version(tmp_path: Path) ->
     db = sqlite_utils.Database(path)
     with pytest.raises(RuntimeError, match="boom"):
         migrate(db, (*MIGRATIONS, broken))
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert "half_done" not in db.table_names()
     db.close()
 
@@ -168,6 +172,7 @@ def test_minutes_round_trip_and_range_is_half_open(tmp_path: Path) -> None:
             "minute": "2026-11-16T09:01:00Z", "present_s": 60.0, "seated_s": 60.0,
             "slouched_s": 1.0, "away_s": 0.0, "unknown_s": 0.0, "samples": 12,
             "neck_height": 0.9, "nose_height": 1.2, "head_size": 0.45, "score": 0.2,
+            "camera_s": 0.0, "input_s": 0.0, "locked_s": 0.0,
         }
         # a bound inside a minute excludes that minute's start, includes the next
         inside = store.minutes(T0 + timedelta(seconds=0.5), T0 + timedelta(minutes=1, seconds=1))
@@ -314,6 +319,7 @@ minute_summaries = st.builds(
     unknown_s=seconds, samples=st.integers(0, 1000),
     neck_height=st.none() | finite, nose_height=st.none() | finite,
     head_size=st.none() | finite, score=st.none() | finite,
+    camera_s=seconds, input_s=seconds, locked_s=seconds,
 )
 events = st.builds(
     Event,
@@ -494,7 +500,7 @@ def test_garbage_in_an_events_page_is_set_aside_and_the_rest_recovered(
         assert store.get_meta("recovered_from") == aside.name
         # and the fresh database takes new rows
         store.write(event(99999))
-        assert store.schema_version == 2
+        assert store.schema_version == SCHEMA_VERSION
     assert any(f"recovered 1500 minute rows and {len(markers)} events" in r.getMessage()
                for r in caplog.records if r.levelno == logging.ERROR)
 

@@ -115,8 +115,10 @@ def upright_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5.0, (320, 240))
     if not writer.isOpened():
         pytest.skip("OpenCV cannot write MJPG .avi files here")
-    for _ in range(900):
-        writer.write(frame)
+    from conftest import sensor_noise
+
+    for i in range(900):  # each frame with its own sensor noise: the same frame is "frozen"
+        writer.write(sensor_noise(frame, i))
     writer.release()
     return path
 
