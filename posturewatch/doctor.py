@@ -231,52 +231,57 @@ def _notification_fix() -> str:
 
 
 def check_tray() -> Check:
-    from posturewatch.tray import TrayUnavailable, backend_name, display_problem, load_pystray
+    """Which tray backend works on this desktop and session, and what to install
+    when no icon can show."""
+    from posturewatch.tray import TrayUnavailable, display_problem, load_pystray
+    from posturewatch.tray_backend import install_advice, no_icon_reason, start_choice
 
     problem = display_problem()
     if problem:
         return Check("tray", Status.WARN, f"no tray: {problem}",
                      "`posturewatch run` carries on without an icon (headless); run it from "
                      "your desktop session to get the icon.")
+    choice = start_choice()
+    session = choice.session
     try:
-        pystray = load_pystray()
-    except TrayUnavailable as exc:
-        return Check("tray", Status.FAIL, str(exc),
-                     "On Linux install PyGObject and GTK 3 (apt install gir1.2-gtk-3.0, "
-                     "pip install 'PyGObject<3.51').")
-    backend = backend_name(pystray)
-    has_menu = getattr(pystray.Icon, "HAS_MENU", True)
-    detail = f"pystray {backend} backend" + ("" if has_menu else " (no menu)")
-    if not has_menu:
-        return Check("tray", Status.WARN, detail,
-                     "This backend cannot show the menu: install PyGObject for the GTK one.")
-    if backend in ("gtk", "xorg"):
-        host = x11_tray_host()
-        if host is False:
-            return Check("tray", Status.WARN, f"{detail}; no system tray on this X display",
-                         "Add a tray (notification area) to your panel; PostureWatch shows "
-                         "its icon as soon as one appears and keeps monitoring meanwhile.")
-        if host:
+        pystray = load_pystray(choice)
+    except TrayUnavailable:
+        advice = install_advice(session, choice.rejected)
+        return Check("tray", Status.FAIL, no_icon_reason(choice), advice or (
+            "Install PyGObject and GTK 3 (see the README), or run `posturewatch run "
+            "--headless`."))
+    backend = choice.name
+    rejected = "".join(f"; not {name}: {why}" for name, why in choice.rejected.items())
+    detail = f"{session.describe()}: pystray {backend} backend"
+    why = f" ({choice.why_order}{rejected})"
+    if not getattr(pystray.Icon, "HAS_MENU", True):
+        return Check("tray", Status.WARN, f"{detail} (no menu){why}", install_advice(
+            session, choice.rejected) or "This backend cannot show the menu: install PyGObject "
+            "(see the README) for the GTK or AppIndicator one.")
+    if backend == "appindicator":
+        if session.sni_watcher is False:
+            return Check("tray", Status.WARN,
+                         f"{detail}; no StatusNotifierItem host on the session bus{why}",
+                         install_advice(session, choice.rejected) or (
+                             "Add a StatusNotifierItem tray to your panel; the icon appears as "
+                             "soon as one starts, and monitoring goes on meanwhile."))
+        if session.sni_host is False:
+            return Check("tray", Status.WARN,
+                         f"{detail}; a StatusNotifierItem watcher but no tray (host) is "
+                         f"registered with it{why}",
+                         "Add a StatusNotifierItem tray to your panel; the icon appears as soon "
+                         "as one starts, and monitoring goes on meanwhile.")
+        if session.sni_host:
+            detail += "; a StatusNotifierItem tray is running"
+    elif backend in ("gtk", "xorg"):
+        if session.xembed_tray is False:
+            advice = install_advice(session, choice.rejected)
+            return Check("tray", Status.WARN, f"{detail}; no system tray on this X display{why}",
+                         (f"{advice} " if advice else "") + "PostureWatch shows its icon as "
+                         "soon as a tray appears and keeps monitoring meanwhile.")
+        if session.xembed_tray:
             detail += "; a system tray is running"
-    return Check("tray", Status.OK, detail)
-
-
-def x11_tray_host(screen: int = 0) -> bool | None:
-    """Whether an XEmbed system tray owns ``_NET_SYSTEM_TRAY_S<screen>``; None
-    when that cannot be asked (no python-xlib, Wayland)."""
-    try:
-        from Xlib import X, display
-    except ImportError:
-        return None
-    try:
-        d = display.Display()
-    except Exception:  # noqa: BLE001
-        return None
-    try:
-        owner = d.get_selection_owner(d.intern_atom(f"_NET_SYSTEM_TRAY_S{screen}"))
-        return owner != X.NONE and getattr(owner, "id", owner) != 0
-    finally:
-        d.close()
+    return Check("tray", Status.OK, detail + why)
 
 
 def check_instance() -> Check:

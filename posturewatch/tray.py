@@ -38,7 +38,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from posturewatch import __version__, paths
@@ -75,6 +74,13 @@ from posturewatch.report_history import (
     other_weeks,
     week_title,
     write_week_pages,
+)
+from posturewatch.tray_backend import (
+    Choice,
+    candidates,
+    install_advice,
+    no_icon_reason,
+    start_choice,
 )
 
 log = logging.getLogger(__name__)
@@ -116,17 +122,25 @@ def display_problem(environ: dict[str, str] | os._Environ[str] | None = None,
     return None
 
 
-def load_pystray() -> ModuleType:
-    """Import pystray (it picks its backend on import), or raise TrayUnavailable."""
+def load_pystray(choice: Choice | None = None) -> Any:
+    """The first usable pystray backend (``Icon``, ``Menu``, ``MenuItem``) in
+    the order :mod:`posturewatch.tray_backend` gives, or raise TrayUnavailable.
+    ``choice`` (made here when None) records which one and why not the others."""
     problem = display_problem()
     if problem:
         raise TrayUnavailable(problem)
     _name_the_program()
-    try:
-        import pystray
-    except Exception as exc:  # ImportError, or a display that refuses us
-        raise TrayUnavailable(f"no tray backend: {exc}") from exc
-    return pystray
+    choice = choice if choice is not None else start_choice()
+    for backend in candidates(choice):
+        choice.name = backend_name(backend)
+        return backend
+    raise TrayUnavailable(no_tray_message(choice))
+
+
+def no_tray_message(choice: Choice) -> str:
+    """Why no backend could be used, and what to install."""
+    advice = install_advice(choice.session, choice.rejected)
+    return no_icon_reason(choice) + (f". {advice}" if advice else "")
 
 
 def _name_the_program() -> None:
@@ -143,7 +157,7 @@ def _name_the_program() -> None:
     GLib.set_application_name("PostureWatch")
 
 
-def backend_name(pystray: ModuleType) -> str:
+def backend_name(pystray: Any) -> str:
     """'gtk', 'appindicator', 'xorg', 'win32' or 'darwin'."""
     return pystray.Icon.__module__.rsplit(".", 1)[-1].lstrip("_")
 
@@ -174,7 +188,7 @@ class TrayApp:
     starts our own windows as processes (seams for tests).
     """
 
-    def __init__(self, monitor: Monitor, resolved: Resolved, pystray: ModuleType,
+    def __init__(self, monitor: Monitor, resolved: Resolved, pystray: Any,
                  opener: Callable[[Path], bool] = open_path,
                  started: float | None = None, windows: Windows | None = None) -> None:
         self.monitor = monitor
@@ -183,6 +197,7 @@ class TrayApp:
         self.opener = opener
         self.started = started if started is not None else time.monotonic()
         self.backend = backend_name(pystray)
+        self.choice: Choice | None = None  # set by run_tray: why this backend
         self.exit_code = 0
         self.worker: threading.Thread | None = None
         self.shown_after_s: float | None = None
@@ -476,7 +491,7 @@ class TrayApp:
         self._install_signals_after()
         self.worker = threading.Thread(target=self._work, name="sampling", daemon=True)
         self.worker.start()
-        if self.backend == "gtk":
+        if self.backend in ("gtk", "appindicator"):
             self._watch_embedding()
 
     def _work(self) -> None:
@@ -517,19 +532,36 @@ class TrayApp:
             listener(message, "info")
 
     def _watch_embedding(self) -> None:
-        """Say once when no tray host took the icon (GTK shows it when one starts)."""
+        """Say once when no tray host took the icon (GTK shows it when an XEmbed
+        tray starts, AppIndicator when a StatusNotifierItem host does)."""
         from gi.repository import GLib
 
         def check() -> bool:
-            status_icon = getattr(self.icon, "_status_icon", None)
-            if status_icon is not None and not status_icon.is_embedded():
+            if not self.shown_in_a_tray():
                 message = ("no system tray found on this desktop; monitoring goes on, "
                            "the icon appears when a tray starts, and `posturewatch status` "
                            "tells the state meanwhile")
+                if self.choice is not None:
+                    advice = install_advice(self.choice.session, self.choice.rejected)
+                    if advice:
+                        message += f". {advice}"
                 log.warning(message)  # the console handler shows it on stderr
             return False
 
         GLib.timeout_add(int(EMBED_CHECK_S * 1000), check)
+
+    def shown_in_a_tray(self) -> bool | None:
+        """Whether a tray host shows the icon now (GTK main loop); None when unknown."""
+        status_icon = getattr(self.icon, "_status_icon", None)
+        if status_icon is not None:
+            return bool(status_icon.is_embedded())
+        indicator = getattr(self.icon, "_appindicator", None)
+        if indicator is not None:
+            try:
+                return bool(indicator.get_property("connected"))
+            except TypeError:  # a libappindicator without the property
+                return None
+        return None
 
     def _install_signals_before(self) -> None:
         """SIGTERM (logout, kill) and SIGINT quit cleanly, closing the database."""
@@ -557,13 +589,27 @@ def run_tray(monitor: Monitor, resolved: Resolved, started: float | None = None,
              opener: Callable[[Path], bool] = open_path) -> int:
     """``posturewatch run`` with a tray icon; returns the exit code.
 
-    Raises :class:`TrayUnavailable` (before starting anything) when this
-    system has no usable tray. Call on the main thread. ``started`` is the
-    ``time.monotonic()`` of the program start, to log how long the icon took.
+    Tries the backends in :mod:`posturewatch.tray_backend`'s order and logs
+    which one it took and why not the others. Raises :class:`TrayUnavailable`
+    (before starting anything) when none can make an icon here. Call on the
+    main thread. ``started`` is the ``time.monotonic()`` of the program start,
+    to log how long the icon took.
     """
-    pystray = load_pystray()
-    try:
-        app = TrayApp(monitor, resolved, pystray, opener=opener, started=started)
-    except Exception as exc:  # the backend refused to make an icon
-        raise TrayUnavailable(f"cannot create a tray icon: {exc}") from exc
-    return app.run()
+    problem = display_problem()
+    if problem:
+        raise TrayUnavailable(problem)
+    _name_the_program()
+    choice = start_choice()
+    for backend in candidates(choice):
+        name = backend_name(backend)
+        try:
+            app = TrayApp(monitor, resolved, backend, opener=opener, started=started)
+        except Exception as exc:  # noqa: BLE001 - the backend refused to make an icon
+            choice.rejected[name] = f"cannot create a tray icon: {exc}"
+            continue
+        choice.name = name
+        app.choice = choice
+        log.info("%s", choice.summary())
+        return app.run()
+    log.info("%s", choice.summary())
+    raise TrayUnavailable(no_tray_message(choice))

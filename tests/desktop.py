@@ -263,7 +263,6 @@ class Desktop:
             XDG_CACHE_HOME=str(home / ".cache"),
             XDG_STATE_HOME=str(home / ".local" / "state"),
             NO_AT_BRIDGE="1",
-            PYSTRAY_BACKEND="gtk",
             GDK_BACKEND="x11",
         )
         desktop = cls(display, root, env)
