@@ -295,6 +295,7 @@ class Choice:
 
 
 def candidates(choice: Choice, importer: Callable[[str, Session], Any] = import_backend,
+               check: Callable[[str, Session], str | None] = missing_requirement,
                ) -> Iterator[Any]:
     """Yield each usable backend's namespace in ``choice.order``, noting why the
     others were skipped in ``choice.rejected``. The caller sets ``choice.name``
@@ -305,7 +306,7 @@ def candidates(choice: Choice, importer: Callable[[str, Session], Any] = import_
             choice.rejected[name] = ("unknown backend (PYSTRAY_BACKEND may be "
                                      + ", ".join(KNOWN_BACKENDS) + ")")
             continue
-        problem = missing_requirement(name, session) if name in LINUX_BACKENDS else None
+        problem = check(name, session) if name in LINUX_BACKENDS else None
         if problem:
             choice.rejected[name] = problem
             continue

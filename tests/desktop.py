@@ -8,13 +8,18 @@ What it starts, each on its own and each stopped by its process id:
   notification server" really means none);
 - ``dunst`` as the notification server, its ``dmenu`` pointed at a script that
   picks a button (``dunstctl context`` then presses it, as a user would);
-- ``trayer`` as the tray host (XEmbed system tray);
+- ``trayer`` as the tray host (XEmbed system tray), or instead a
+  StatusNotifierItem tray: ``status-notifier-watcher`` (the
+  ``org.kde.StatusNotifierWatcher`` service KDE, XFCE and GNOME's AppIndicator
+  extension provide) and ``gtk-sni-tray-standalone`` (a panel showing the
+  items registered with it, their menus over DBusMenu);
 - ``dbus-monitor`` capturing every ``Notify`` call, parsed into
   :class:`Notification` values.
 
 Fixtures (``from desktop import desktop, xserver``: pytest puts the tests
 folder on ``sys.path``): ``xserver`` (one per module), ``desktop`` (bus, dunst,
-trayer, capture: per test), ``bare_desktop`` (display and bus only). A missing
+trayer, capture: per test), ``sni_desktop`` (bus, dunst, the StatusNotifierItem
+tray, no trayer), ``bare_desktop`` (display and bus only). A missing
 binary skips the test and names the Debian package to install. Nothing here
 sleeps to wait for the program's time: :func:`wait_for` polls a condition
 with a real-time deadline.
@@ -51,6 +56,8 @@ PACKAGES = {
     "xdotool": "xdotool",
     "xwininfo": "x11-utils",
     "import": "imagemagick",
+    "status-notifier-watcher": "haskell-status-notifier-item-utils",
+    "gtk-sni-tray-standalone": "haskell-gtk-sni-tray-utils",
 }
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -75,6 +82,9 @@ input=$(cat)
 printf '%s\\n' "$input" >> "{log}"
 printf '%s\\n' "$input" | grep -F -m1 -- "$(cat "{choose}")"
 """
+
+
+SNI_WATCHER = "org.kde.StatusNotifierWatcher"
 
 
 class DesktopError(RuntimeError):
@@ -243,7 +253,7 @@ class Desktop:
 
     @classmethod
     def start(cls, display: str, root: Path, notifications: bool = True,
-              tray: bool = True) -> Desktop:
+              tray: bool = True, sni_tray: bool = False) -> Desktop:
         root.mkdir(parents=True, exist_ok=True)
         home = root / "home"
         runtime = root / "runtime"
@@ -272,6 +282,8 @@ class Desktop:
                 desktop.start_notifications()
             if tray:
                 desktop.start_tray()
+            if sni_tray:
+                desktop.start_sni_tray()
         except BaseException:
             desktop.stop()
             raise
@@ -344,6 +356,36 @@ class Desktop:
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_for(lambda: self.windows("panel"), 10, "the trayer panel")
+
+    def start_sni_tray(self) -> None:
+        """Start a StatusNotifierWatcher and a StatusNotifierItem tray (a 32 px bar
+        along the top, items at its right end); wait until the host is registered."""
+        self.procs["status-notifier-watcher"] = subprocess.Popen(
+            ["status-notifier-watcher"], env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: self.bus_has(SNI_WATCHER), 10, f"{SNI_WATCHER} on the bus")
+        self.procs["gtk-sni-tray-standalone"] = subprocess.Popen(
+            ["gtk-sni-tray-standalone", "--top", "--end", "--size", "32", "--color", "#d8d8d8"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: "boolean true" in self.sni_property("IsStatusNotifierHostRegistered"),
+                 20, "the StatusNotifierItem tray to register as a host")
+
+    def sni_property(self, name: str) -> str:
+        """A property of the StatusNotifierWatcher, as dbus-send prints it."""
+        return self.run("dbus-send", "--session", "--print-reply", f"--dest={SNI_WATCHER}",
+                        "/StatusNotifierWatcher", "org.freedesktop.DBus.Properties.Get",
+                        f"string:{SNI_WATCHER}", f"string:{name}", check=False)
+
+    def sni_items(self) -> list[str]:
+        """The items registered with the watcher (bus name and object path)."""
+        return re.findall(r'string "([^"]+)"', self.sni_property("RegisteredStatusNotifierItems"))
+
+    def sni_bar(self) -> Window | None:
+        """The StatusNotifierItem tray's bar window."""
+        bars = [w for w in self.windows("gtk-sni-tray-standalone") if w.height >= 20]
+        return min(bars, key=lambda w: w.y) if bars else None
 
     def stop(self) -> None:
         for name in reversed(list(self.procs)):
@@ -485,6 +527,18 @@ def desktop(xserver: XServer, tmp_path: Path) -> Iterator[Desktop]:
     skip_unless(["dbus-daemon", "dbus-monitor", "dbus-send", "dunst", "dunstctl", "trayer",
                  "xdotool", "import"])
     session = Desktop.start(xserver.display, tmp_path / "desktop")
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+@pytest.fixture
+def sni_desktop(xserver: XServer, tmp_path: Path) -> Iterator[Desktop]:
+    """Bus, dunst and a StatusNotifierItem tray (watcher and host); no XEmbed tray."""
+    skip_unless(["dbus-daemon", "dbus-monitor", "dbus-send", "dunst", "dunstctl",
+                 "status-notifier-watcher", "gtk-sni-tray-standalone", "xdotool", "import"])
+    session = Desktop.start(xserver.display, tmp_path / "desktop", tray=False, sni_tray=True)
     try:
         yield session
     finally:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from desktop import Desktop, bare_desktop, desktop, xserver  # noqa: F401
+from desktop import Desktop, bare_desktop, desktop, sni_desktop, xserver  # noqa: F401
 
 from posturewatch.doctor import Check, Status, format_checks, guarded
 from posturewatch.notify import native_available
@@ -110,7 +110,8 @@ def test_doctor_on_a_full_desktop(desktop: Desktop, tmp_path: Path,
         assert "install desktop-notifier" in notifications.lower()
     tray = line(out, "tray")
     assert tray.split()[0] == "ok"
-    assert "pystray gtk backend; a system tray is running" in tray
+    assert ("an unnamed desktop (XDG_CURRENT_DESKTOP unset) on X11 (XDG_SESSION_TYPE unset): "
+            "pystray gtk backend; a system tray is running") in tray
     sent = [n for n in desktop.notifications() if n.title == "PostureWatch doctor"]
     assert sent and sent[0].body == "Notifications work."
     assert ("everything PostureWatch needs works" if native_available()[0]
@@ -148,3 +149,36 @@ def test_format_checks_summary_and_fixes() -> None:
     assert "never shown" not in text
     assert "          fix: add a tray" in text
     assert text.endswith("1 ok, 1 warning, 0 problems: PostureWatch can run; see the warnings.")
+
+
+@pytest.mark.desktop
+def test_doctor_with_a_statusnotifieritem_tray(sni_desktop: Desktop, tmp_path: Path) -> None:
+    env = base_env(tmp_path, sni_desktop.env)
+    env.update(XDG_CURRENT_DESKTOP="XFCE", XDG_SESSION_TYPE="x11")
+    tray = line(doctor(env, "--source", "9").stdout, "tray")
+    assert tray.split()[0] == "ok"
+    assert ("XFCE on X11 (XDG_SESSION_TYPE x11): pystray appindicator backend; a "
+            "StatusNotifierItem tray is running (org.kde.StatusNotifierWatcher is on the "
+            "session bus)") in tray
+
+
+@pytest.mark.desktop
+def test_doctor_says_what_to_install_when_no_icon_can_show(bare_desktop: Desktop,
+                                                          tmp_path: Path) -> None:
+    # GNOME on X11 without the AppIndicator extension: no tray of either kind.
+    env = base_env(tmp_path, bare_desktop.env)
+    env.update(XDG_CURRENT_DESKTOP="GNOME", XDG_SESSION_TYPE="x11")
+    tray = line(doctor(env, "--source", "9").stdout, "tray")
+    assert tray.split()[0] == "warn"
+    assert "GNOME on X11 (XDG_SESSION_TYPE x11): pystray gtk backend; no system tray" in tray
+    assert ("fix: GNOME shows tray icons only with its AppIndicator extension: Debian/Ubuntu: "
+            "`sudo apt install gnome-shell-extension-appindicator`") in tray
+    # GNOME on Wayland that GTK cannot reach: no backend at all.
+    env = {k: v for k, v in env.items() if k != "DISPLAY"}
+    env.update(XDG_SESSION_TYPE="wayland", WAYLAND_DISPLAY="wayland-posturewatch-none")
+    tray = line(doctor(env, "--source", "9").stdout, "tray")
+    assert tray.split()[0] == "FAIL"
+    assert tray.split("  tray")[1].strip().startswith(
+        "no usable tray backend on GNOME on Wayland (XDG_SESSION_TYPE wayland)")
+    assert "gtk: XEmbed needs an X display (DISPLAY is not set)" in tray
+    assert "gnome-extensions enable appindicatorsupport@rgcjonas.gmail.com" in tray

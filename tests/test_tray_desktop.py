@@ -38,6 +38,7 @@ from desktop import (  # noqa: F401 - fixtures
     bare_desktop,
     desktop,
     menu_rows,
+    sni_desktop,
     wait_for,
     xserver,
 )
@@ -151,9 +152,17 @@ class App:
     def output(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def log(self) -> str:
+        """The program's own log file (INFO and up)."""
+        path = self.home / "log" / "posturewatch.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
 
 def start_app(desktop: Desktop, tmp_path: Path, video: Path, *extra: str,
-              env: dict[str, str] | None = None, config: str = USER_CONFIG) -> App:
+              env: dict[str, str] | None = None, config: str = USER_CONFIG,
+              program: list[str] | None = None) -> App:
+    """``posturewatch run`` on ``video`` (``program``: how to start it; this
+    interpreter's ``-m posturewatch`` by default)."""
     home = tmp_path / "pw-home"
     (home / "config").mkdir(parents=True, exist_ok=True)
     (home / "config" / "config.toml").write_text(config, encoding="utf-8")
@@ -177,7 +186,7 @@ def start_app(desktop: Desktop, tmp_path: Path, video: Path, *extra: str,
     handle = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "posturewatch", "run", "--source", str(video),
+        [*(program or [sys.executable, "-m", "posturewatch"]), "run", "--source", str(video),
          "--interval-s", str(INTERVAL_S), *extra],
         env=full_env, stdout=handle, stderr=subprocess.STDOUT, text=True,
     )
@@ -308,6 +317,8 @@ def test_icon_appears_and_break_nudge_has_buttons(desktop: Desktop, running: App
     assert shown[0]["detail"]["delivered"] is True
     desktop.screenshot("tray")
     print(f"icon shown {shown_after:.2f} s after start")
+    # No PYSTRAY_BACKEND: on X11 without a StatusNotifierItem host it chose XEmbed, and said why.
+    assert "tray backend gtk (an X11 session without a StatusNotifierItem host" in running.log()
 
     # "Snooze 10 min" on the notification, pressed in dunst's own menu.
     if not HAS_BUTTONS:
@@ -425,6 +436,106 @@ def test_no_display_carries_on_headless(desktop: Desktop, tmp_path: Path,
         app.proc.send_signal(signal.SIGTERM)
         code = app.proc.wait(20)
     assert code == 0, app.output()
+
+
+@desktop_test
+def test_no_usable_tray_backend_goes_headless_and_says_what_to_install(
+        desktop: Desktop, tmp_path: Path, upright_video: Path) -> None:
+    # A GNOME Wayland session whose compositor cannot be reached (no X display,
+    # no StatusNotifierItem host): no backend can show an icon.
+    env = {k: v for k, v in desktop.env.items() if k != "DISPLAY"}
+    env.update(WAYLAND_DISPLAY="wayland-posturewatch-none", XDG_SESSION_TYPE="wayland",
+               XDG_CURRENT_DESKTOP="GNOME")
+    app = start_app(desktop, tmp_path, upright_video, env=env)
+    try:
+        wait_for(lambda: "carrying on headless" in app.output(), 60, "the no-tray message")
+        said = app.output()
+        assert ("posturewatch: no tray (no usable tray backend on GNOME on Wayland "
+                "(XDG_SESSION_TYPE wayland) (appindicator: ImportError: this platform is not "
+                "supported: Gtk could not be initialised; gtk: XEmbed needs an X display (DISPLAY "
+                "is not set); xorg: XEmbed needs an X display (DISPLAY is not set))") in said
+        assert "GNOME shows tray icons only with its AppIndicator extension: Debian/Ubuntu: " \
+               "`sudo apt install gnome-shell-extension-appindicator`" in said
+        assert "no tray backend (on GNOME on Wayland" in app.log()
+        # It monitors all the same: the break nudge reaches the notification server.
+        wait_for(lambda: [n for n in desktop.notifications() if n.title == "Time to stand up"],
+                 60, "the headless nudge on the bus")
+    finally:
+        app.proc.send_signal(signal.SIGTERM)
+        code = app.proc.wait(20)
+    assert code == 0, app.output()
+
+
+def inked(image: Path, box: tuple[int, int, int, int], background: int = 0xd8) -> int:
+    """How many pixels inside ``box`` (x, y, w, h) differ clearly from the grey background."""
+    from PIL import Image
+
+    x, y, w, h = box
+    with Image.open(image) as shot:
+        pixels = np.asarray(shot.convert("RGB").crop((x, y, x + w, y + h)), dtype=np.int16)
+    return int((np.abs(pixels - background).max(axis=2) > 40).sum())
+
+
+def sni_menu(desktop: Desktop, bar: Window) -> list[Window]:
+    """The StatusNotifierItem tray's open menu (drawn by the tray from our DBusMenu)."""
+    out = desktop.run("xdotool", "search", "--onlyvisible", "--class", "gtk-sni-tray-standalone",
+                      check=False)
+    found = []
+    for wid in out.split():
+        geometry = desktop.run("xdotool", "getwindowgeometry", "--shell", wid, check=False)
+        values = dict(line.split("=", 1) for line in geometry.split() if "=" in line)
+        if values and int(values["Y"]) >= bar.y + bar.height and int(values["HEIGHT"]) > 40:
+            found.append(Window(int(wid), "menu", int(values["X"]), int(values["Y"]),
+                                int(values["WIDTH"]), int(values["HEIGHT"])))
+    return found
+
+
+@desktop_test
+def test_statusnotifieritem_tray_shows_the_appindicator_icon_and_menu(
+        sni_desktop: Desktop, tmp_path: Path, upright_video: Path) -> None:
+    desktop = sni_desktop
+    bar = wait_for(desktop.sni_bar, 10, "the StatusNotifierItem tray's bar")
+    slot = (bar.x + bar.width - bar.height, bar.y, bar.height, bar.height)  # items sit at the end
+    assert inked(desktop.screenshot("sni-empty"), slot) == 0
+    app = start_app(desktop, tmp_path, upright_video)
+    try:
+        # No PYSTRAY_BACKEND: the watcher on the bus made it choose AppIndicator ...
+        wait_for(lambda: "tray backend appindicator" in app.log(), 60, "the backend choice")
+        assert ("tray backend appindicator (org.kde.StatusNotifierWatcher is on the session bus"
+                in app.log())
+        # ... whose item registered with the watcher (its bus name is our process) ...
+        def ours() -> list[str]:
+            return [name for name in desktop.sni_items() if f"uint32 {app.proc.pid}" in desktop.run(
+                "dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus", "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                f"string:{name.split('/')[0]}", check=False)]
+
+        wait_for(ours, 30, "our StatusNotifierItem registered with the watcher")
+        # ... and the tray draws it.
+        wait_for(lambda: inked(desktop.screenshot("sni-tray"), slot) > 50, 20,
+                 "the icon drawn in the StatusNotifierItem tray")
+        wait_for(lambda: [n for n in desktop.notifications() if n.title == "Time to stand up"],
+                 60, "a break nudge on the bus")
+        # A right click opens our menu, drawn by the tray; "I drank water" logs water.
+        x, y = slot[0] + slot[2] // 2, slot[1] + slot[3] // 2
+        desktop.run("xdotool", "mousemove", str(x), str(y), "click", "3")
+        menu = wait_for(lambda: sni_menu(desktop, bar), 10, "the menu from the tray")[0]
+        rows = rows_of(desktop, menu, "sni-menu")
+        assert len(rows) == len(MENU_ROWS), f"menu rows {rows} do not match {MENU_ROWS}"
+        click(desktop, menu.x + menu.width // 2, rows[MENU_ROWS.index(tray.WATER_LABEL)])
+        water = wait_for(lambda: app.events("water_logged"), 20, "a water_logged event")
+        assert water[0]["detail"] == {"source": "user"}
+        # Quit from that menu ends the program cleanly.
+        wait_for(lambda: not sni_menu(desktop, bar), 10, "the menu to close")
+        desktop.run("xdotool", "mousemove", str(x), str(y), "click", "3")
+        menu = wait_for(lambda: sni_menu(desktop, bar), 10, "the menu again")[0]
+        rows = rows_of(desktop, menu, "sni-menu")
+        click(desktop, menu.x + menu.width // 2, rows[MENU_ROWS.index(tray.QUIT_LABEL)])
+        assert app.proc.wait(20) == 0, app.output()
+    finally:
+        if app.proc.poll() is None:
+            app.proc.kill()
+            app.proc.wait(10)
 
 
 @desktop_test
@@ -784,3 +895,57 @@ def test_backend_failures(tmp_path: Path, icon_class: type[FakeIcon]) -> None:
         else:
             assert app.run() == 0
             assert app.worker is not None and not app.worker.is_alive()
+
+
+# -- the README's Linux install, as a user follows it --------------------------------------
+README = Path(__file__).resolve().parents[1] / "README.md"
+DISTRO_PYTHON = Path("/usr/bin/python3")
+
+
+def readme_linux_install() -> str:
+    """The README's Linux install line (distribution Python, system site packages)."""
+    lines = [line for line in README.read_text(encoding="utf-8").splitlines()
+             if line.startswith(f"{DISTRO_PYTHON} -m venv --system-site-packages .venv")]
+    assert len(lines) == 1, "the README has no (or more than one) Linux install line"
+    return lines[0]
+
+
+@desktop_test
+def test_readme_linux_install_gives_a_working_tray(desktop: Desktop, tmp_path: Path,
+                                                  upright_video: Path) -> None:
+    """The README's command, in a copy of the checkout: the icon shows in the tray
+    (no PYSTRAY_BACKEND), a click opens the menu, and the break nudge goes out."""
+    probe = subprocess.run([str(DISTRO_PYTHON), "-c", "import gi"], capture_output=True,
+                           check=False) if DISTRO_PYTHON.exists() else None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("needs the distribution's python3 with python3-gi (apt install python3-gi "
+                    "python3-venv)")
+    line = readme_linux_install()
+    install, _run = line.split(" && .venv/bin/posturewatch run")
+    checkout = tmp_path / "checkout"
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=README.parent, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        target = checkout / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((README.parent / name).read_bytes())
+    started = time.monotonic()
+    done = subprocess.run(install, shell=True, cwd=checkout, capture_output=True, text=True,
+                          timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    print(f"README install took {time.monotonic() - started:.0f} s")
+    app = start_app(desktop, tmp_path, upright_video,
+                    program=[str(checkout / ".venv" / "bin" / "posturewatch")])
+    try:
+        wait_for(desktop.tray_icon, 60, "the tray icon in trayer")
+        assert "tray backend gtk" in app.log()
+        wait_for(lambda: [n for n in desktop.notifications() if n.title == "Time to stand up"],
+                 60, "a break nudge on the bus")
+        click_menu_item(desktop, tray.WATER_LABEL)
+        wait_for(lambda: app.events("water_logged"), 20, "a water_logged event")
+        app.proc.send_signal(signal.SIGTERM)
+        assert app.proc.wait(20) == 0, app.output()
+    finally:
+        if app.proc.poll() is None:
+            app.proc.kill()
+            app.proc.wait(10)
