@@ -1,7 +1,12 @@
 """Build a PostureWatch installer that carries an organisation's IT policy.
 
     python installers/build.py --policy company-policy.toml --target deb|msi|exe|pkg \
-        [--version X] [--out DIR]
+        [--version X] [--out DIR] [--distro bookworm|trixie] [--models DIR]
+
+``--distro`` (deb only) picks the Debian release the package is for (default:
+the build machine's own, from /etc/os-release); ``--models`` is a folder of
+``pose_landmarker_{lite,full}.task`` files the package carries (required for a
+release whose Python gets mediapipe 1.x, which bundles no model).
 
 The policy is checked first, exactly as ``posturewatch config check`` checks
 a policy file; a bad one is refused with file, line and key of each problem
@@ -41,7 +46,8 @@ def check_policy(policy: Path) -> list[str]:
 
 
 def build(policy: Path, target: str, version: str | None = None,
-          out: Path | None = None) -> Path:
+          out: Path | None = None, distro: str | None = None,
+          models: Path | None = None) -> Path:
     """Check ``policy``, build the ``target`` installer, return its path.
 
     Raises :class:`~installers.tools.BuildError` when the policy has problems
@@ -49,6 +55,16 @@ def build(policy: Path, target: str, version: str | None = None,
     """
     if target not in TARGETS:
         raise BuildError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    if target != "deb" and (distro or models):
+        raise BuildError("--distro and --models are for --target deb only: the Windows and "
+                         "macOS installers carry Python 3.11, whose mediapipe bundles its model")
+    if models is not None and not models.is_dir():
+        raise BuildError(f"--models {models}: no such folder (it should hold "
+                         "pose_landmarker_full.task and pose_landmarker_lite.task)")
+    if target == "deb":
+        from installers.deb import distro_for
+
+        distro = distro_for(distro).codename  # refuses an unknown release before any work
     problems = check_policy(policy)
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
@@ -56,7 +72,7 @@ def build(policy: Path, target: str, version: str | None = None,
                          + "\n".join(f"  {p}" for p in problems))
     from installers.spec import REPO_ROOT, make_spec
 
-    spec = make_spec(policy, version, out or REPO_ROOT / "dist", target)
+    spec = make_spec(policy, version, out or REPO_ROOT / "dist", target, distro or "", models)
     if target == "deb":
         from installers import deb as builder
     elif target == "msi":
@@ -81,10 +97,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="installer version (default: the checkout's posturewatch version)")
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for the installer (default: dist/ in the checkout)")
+    parser.add_argument("--distro", default=None,
+                        help="deb only: the release the package is for (bookworm = Debian 12, "
+                             "trixie = Debian 13; default: this machine's)")
+    parser.add_argument("--models", type=Path, default=None,
+                        help="a folder of pose_landmarker_full.task / _lite.task files for the "
+                             "package to carry (needed for trixie)")
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
-        result = build(args.policy, args.target, args.version, args.out)
+        result = build(args.policy, args.target, args.version, args.out, args.distro,
+                       args.models)
     except DownloadError as error:
         print(f"build.py: download failed: {error}", file=sys.stderr)
         return 3

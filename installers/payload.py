@@ -169,7 +169,8 @@ def _applies(requirement: Requirement, environment: dict[str, str], extras: set[
                for extra in (extras or {""}))
 
 
-def pins_from_report(report: dict, environment: dict[str, str]) -> tuple[list[Pin], list[str]]:
+def pins_from_report(report: dict, environment: dict[str, str],
+                     root_requires: Sequence[str] | None = None) -> tuple[list[Pin], list[str]]:
     """The pins a ``pip install --report`` document gives for the target, and what it lacks.
 
     pip evaluates environment markers for the interpreter it runs on, not for
@@ -177,11 +178,16 @@ def pins_from_report(report: dict, environment: dict[str, str]) -> tuple[list[Pi
     ``posturewatch`` with the target's marker ``environment``: packages only
     the build machine needs drop out (python-xlib for Windows), and
     requirements only the target has come back as the second value, to be
-    added to the next resolution (pyobjc for macOS). The walk does not enter
+    added to the next resolution (pyobjc for macOS). ``root_requires``: the
+    project's own requirements, when pip was given those instead of the
+    project (see :func:`resolve`). The walk does not enter
     :data:`TRIMMED` distributions; a kept package requiring one that
     :data:`EXPECTED_REQUIRERS` does not allow fails the build.
     """
     items = {normalize(item["metadata"]["name"]): item for item in report["install"]}
+    if root_requires is not None:  # pip resolved the requirements, not the project wheel
+        items["posturewatch"] = {"metadata": {"name": "posturewatch", "version": "",
+                                              "requires_dist": list(root_requires)}}
     if "posturewatch" not in items:
         raise BuildError("the resolution does not contain posturewatch itself")
     extras_of: dict[str, set[str]] = {"posturewatch": set()}
@@ -238,14 +244,21 @@ def resolve(pip: Sequence[str | Path], project_wheel: Path, platform: Platform) 
             return pins
     log(f"resolving the dependencies for {platform.key}")
     extra: list[str] = []
+    # pip evaluates the project's markers for the Python it runs on: for another
+    # Python version (mediapipe differs from 3.13 on) it gets the project's
+    # requirements already evaluated for the target instead of the project.
+    target_python = platform.environment.get("python_version")
+    own = target_python in (None, f"{sys.version_info[0]}.{sys.version_info[1]}")
+    root_requires = None if own else target_requirements(project_wheel, platform.environment)
+    wanted: list[str | Path] = [project_wheel] if own else list(root_requires or [])
     for _ in range(4):
         with tempfile.TemporaryDirectory() as tmp:
             report_path = Path(tmp) / "report.json"
             run([*pip, "install", "--dry-run", "--ignore-installed", "--only-binary=:all:",
-                 "--quiet", "--report", report_path, *platform.pip_options, project_wheel,
+                 "--quiet", "--report", report_path, *platform.pip_options, *wanted,
                  *extra], network=True)
             report = json.loads(report_path.read_text())
-        pins, missing = pins_from_report(report, platform.environment)
+        pins, missing = pins_from_report(report, platform.environment, root_requires)
         if not missing:
             break
         log(f"adding what only {platform.key} needs: {', '.join(missing)}")
@@ -254,6 +267,22 @@ def resolve(pip: Sequence[str | Path], project_wheel: Path, platform: Platform) 
         raise BuildError(f"the resolution for {platform.key} does not settle; missing {missing}")
     saved.write_text(json.dumps([pin.__dict__ for pin in pins], indent=1) + "\n")
     return pins
+
+
+def target_requirements(project_wheel: Path, environment: dict[str, str]) -> list[str]:
+    """The project wheel's requirements that hold on the target, without their markers."""
+    with zipfile.ZipFile(project_wheel) as wheel:
+        metadata = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = wheel.read(metadata).decode().splitlines()
+    kept = []
+    for line in lines:
+        if not line.startswith("Requires-Dist:"):
+            continue
+        requirement = _requirement(line.split(":", 1)[1].strip())
+        if _applies(requirement, environment, set()):
+            requirement.marker = None
+            kept.append(str(requirement))
+    return kept
 
 
 def fetch(pip: Sequence[str | Path], pins: Sequence[Pin], platform: Platform) -> Path:

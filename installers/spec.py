@@ -40,6 +40,8 @@ class BuildSpec:
     work: Path
     organisation: str = ""
     contact: str = ""
+    distro: str = ""  # the .deb's release (bookworm, trixie ...); "" = the build machine's
+    models: Path | None = None  # a folder of pose_landmarker_*.task files to carry
 
     @property
     def maintainer(self) -> str:
@@ -72,7 +74,8 @@ def policy_meta(policy: Path) -> tuple[str, str]:
             contact if isinstance(contact, str) else "")
 
 
-def make_spec(policy: Path, version: str | None, out: Path, target: str) -> BuildSpec:
+def make_spec(policy: Path, version: str | None, out: Path, target: str, distro: str = "",
+              models: Path | None = None) -> BuildSpec:
     """A :class:`BuildSpec` with an empty work folder for ``target``."""
     work = WORK_DIR / target
     if work.exists():
@@ -81,4 +84,5 @@ def make_spec(policy: Path, version: str | None, out: Path, target: str) -> Buil
     out.mkdir(parents=True, exist_ok=True)
     organisation, contact = policy_meta(policy)
     return BuildSpec(policy=policy.resolve(), version=version or project_version(),
-                     out=out.resolve(), work=work, organisation=organisation, contact=contact)
+                     out=out.resolve(), work=work, organisation=organisation, contact=contact,
+                     distro=distro, models=models.resolve() if models else None)

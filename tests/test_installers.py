@@ -6,7 +6,8 @@ LaunchAgent. Tests marked ``slow`` build the real installers from this
 checkout with the example policy (downloads cached in installers/.cache/,
 skipped with the reason when a download fails) and look inside them; the
 .deb one installs the package on this machine with dpkg (as root only),
-runs it, and removes and purges it again.
+runs it, and removes and purges it again; the Debian 13 one is installed with
+apt into a Debian 13 root made with mmdebstrap, run there and purged.
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the installers package lives beside posturewatch, not in it
 
 from installers import build as build_module  # noqa: E402
-from installers import deb, msi, nsis, payload, pkg, reference  # noqa: E402
+from installers import deb, debroot, msi, nsis, payload, pkg, reference  # noqa: E402
 from installers.spec import BuildSpec, project_version  # noqa: E402
 from installers.tools import BuildError  # noqa: E402
 from posturewatch.config import KEYS  # noqa: E402
 
 BUILD = [sys.executable, str(REPO / "installers" / "build.py")]
 EXAMPLE_POLICY = REPO / "config" / "example-policy.toml"
+SHARED_MODELS = REPO.parent / "shared" / "models"
 
 BAD_POLICY = """\
 [defaults]
@@ -178,6 +180,47 @@ def test_prune_drops_tests_sources_caches_and_other_models_and_keeps_pose(tmp_pa
         assert (site / rel).exists() == (fate == "keep"), rel
     assert pruned.files["test suites"] == 2
     assert pruned.bytes["mediapipe models other than pose"] == 10
+
+
+def test_the_deb_release_is_chosen_and_an_unknown_one_refused(tmp_path: Path) -> None:
+    assert deb.distro_for("trixie").python == "3.13"
+    assert deb.distro_for(None).codename == deb.host_codename() or not deb.host_codename()
+    assert deb.package_version("0.1.0", deb.DISTROS["trixie"]) == "0.1.0+deb13"
+    assert deb.package_version("0.1.0-2", deb.DISTROS["bookworm"]) == "0.1.0-2+deb12"
+    done = run_build(EXAMPLE_POLICY, "deb", tmp_path / "out", "--distro", "sid")
+    assert done.returncode == 2
+    assert ("--distro sid is not one the .deb is built for; choose one of bookworm (Debian 12), "
+            "trixie (Debian 13), noble (Ubuntu 24.04)") in done.stderr
+    done = run_build(EXAMPLE_POLICY, "msi", tmp_path / "out", "--distro", "trixie")
+    assert done.returncode == 2 and "--distro and --models are for --target deb only" in done.stderr
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_a_tasks_only_release_needs_its_model_file(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match=r"the Debian 13 package \(Python 3.13, mediapipe 1.x\) "
+                       r"must carry its pose model, but no --models folder given"):
+        deb._model_files(None, deb.DISTROS["trixie"])
+    broken = tmp_path / "models"
+    broken.mkdir()
+    (broken / "pose_landmarker_full.task").write_bytes(b"not a model")
+    with pytest.raises(BuildError, match="pose_landmarker_full.task cannot be used"):
+        deb._model_files(broken, deb.DISTROS["trixie"])
+    assert deb._model_files(None, deb.DISTROS["bookworm"]) == []  # mediapipe 0.10.21 has one
+
+
+def test_wheels_for_another_python_follow_its_markers(tmp_path: Path) -> None:
+    platform = deb.DISTROS["trixie"].platform()
+    assert platform.key == "linux-x86_64-cp313"
+    options = " ".join(platform.pip_options)
+    assert "--python-version 3.13" in options and "--abi cp313" in options
+    assert "--platform manylinux_2_41_x86_64" in options
+    assert "--platform manylinux_2_17_x86_64" in options
+    wheel = payload.build_project_wheel(tmp_path)
+    requires = payload.target_requirements(wheel, platform.environment)
+    assert [r for r in requires if r.startswith("mediapipe")] == ["mediapipe<2,>=1.2.3"]
+    bookworm = payload.target_requirements(wheel, {**platform.environment,
+                                                   "python_version": "3.11"})
+    assert [r for r in bookworm if r.startswith("mediapipe")] == ["mediapipe==0.10.21"]
 
 
 def test_version_rules_of_each_format() -> None:
@@ -548,3 +591,93 @@ def test_the_deb_installs_runs_enforces_the_policy_and_purges_cleanly(
         assert "install ok" not in status.stdout
     finally:
         subprocess.run(["dpkg", "--purge", "posturewatch"], capture_output=True)
+
+
+# -- the Debian 13 .deb in a Debian 13 root -------------------------------------------------
+@pytest.fixture(scope="session")
+def trixie_deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _require("dpkg-deb", "readelf", "mmdebstrap", "chroot")
+    if os.geteuid() != 0:
+        pytest.skip("building for another release chroots into its root: needs root")
+    if not (SHARED_MODELS / "pose_landmarker_full.task").is_file():
+        pytest.skip(f"the pose model files are not in {SHARED_MODELS}")
+    out = tmp_path_factory.mktemp("dist-trixie")
+    done = run_build(EXAMPLE_POLICY, "deb", out, "--distro", "trixie",
+                     "--models", str(SHARED_MODELS))
+    if done.returncode == 3:
+        pytest.skip("a download the build needs failed (no network?): "
+                    + done.stderr.strip().splitlines()[-1])
+    assert done.returncode == 0, done.stderr[-4000:]
+    built = Path(done.stdout.strip().splitlines()[-1])
+    assert built.name == "posturewatch_0.1.0+deb13_amd64.deb", built
+    return built
+
+
+def in_root(root: Path, *args: str, user: str | None = None,
+            check: bool = True) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
+           "DEBIAN_FRONTEND": "noninteractive", "HOME": "/tmp/desk/home",
+           "POSTUREWATCH_HOME": "/tmp/desk/home"}
+    prefix = ["chroot", *([f"--userspec={user}"] if user else []), str(root)]
+    done = subprocess.run([*prefix, *args], capture_output=True, text=True, env=env,
+                          timeout=900)
+    if check:
+        assert done.returncode == 0, f"{' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_the_debian_13_deb_installs_runs_and_purges_in_a_debian_13_root(
+        trixie_deb: Path, tmp_path: Path, astronaut_video: Callable[..., Path]) -> None:
+    # A plain Debian 13 (apt and nothing else), as mmdebstrap makes it from Debian's packages.
+    try:
+        base = debroot.tarball("trixie", ["ca-certificates"])
+    except BuildError as error:
+        pytest.skip(f"cannot make a Debian 13 root: {error}")
+    root = debroot.unpack(base, tmp_path / "trixie")
+    assert debroot.os_release(root)["VERSION_ID"] == "13"
+    assert not (root / "usr" / "bin" / "python3").exists()
+    shutil.copyfile("/etc/resolv.conf", root / "etc" / "resolv.conf")
+    desk = root / "tmp" / "desk"
+    (desk / "home" / "config").mkdir(parents=True)
+    shutil.copyfile(trixie_deb, root / "tmp" / trixie_deb.name)
+    shutil.copyfile(astronaut_video(n_astronaut=3, n_blank=2), desk / "clip.avi")
+    (desk / "home" / "config" / "config.toml").write_text("retention_days = 30\n"
+                                                          "sit_limit_min = 50\n")
+    for path in [desk, *desk.rglob("*")]:
+        path.chmod(0o777 if path.is_dir() else 0o666)
+    with debroot.mounted(root):
+        in_root(root, "apt-get", "update", "-qq")
+        installed = in_root(root, "apt-get", "install", "-y", "-qq", "--no-install-recommends",
+                            f"/tmp/{trixie_deb.name}")
+        assert "posturewatch" in installed.stdout
+        version = in_root(root, "dpkg-query", "-W", "-f=${Version}", "posturewatch").stdout
+        assert version == "0.1.0+deb13"
+        assert (root / "opt/posturewatch/share/posturewatch/models/pose_landmarker_full.task"
+                ).is_file()
+        assert (root / "opt/posturewatch/lib/python3.13/site-packages/posturewatch").is_dir()
+
+        # The enforced policy values, for an ordinary user whose file tries to change them.
+        shown = in_root(root, "posturewatch", "config", "show", user="nobody:nogroup").stdout
+        lines = {line.split()[0]: line for line in shown.splitlines() if " = " in line}
+        assert "= 90 " in lines["retention_days"] and "[locked]" in lines["retention_days"]
+        assert "enforced by policy: /etc/posturewatch/policy.toml" in lines["retention_days"]
+        assert "= 50.0" in lines["sit_limit_min"] and "user config" in lines["sit_limit_min"]
+        assert "retention_days: locked by your organisation's policy" in shown
+
+        # The whole pipeline with the model the package carries (Tasks backend), no download.
+        status = in_root(root, "posturewatch", "model", "status", user="nobody:nogroup").stdout
+        assert "/opt/posturewatch/share/posturewatch/models/pose_landmarker_full.task" in status
+        replay = in_root(root, "posturewatch", "replay", "/tmp/desk/clip.avi", "--interval-s",
+                         "5", "--db", "/tmp/desk/replay.db", user="nobody:nogroup")
+        result = json.loads(replay.stdout.strip().splitlines()[-1])
+        assert result["frames"] == 5
+        assert result["verdicts"]["upright"] + result["verdicts"]["slouched"] == 3
+        assert result["present_s"] == pytest.approx(15.0)
+
+        in_root(root, "dpkg", "--purge", "posturewatch")
+        left = [p for p in PACKAGE_PATHS if (root / p.relative_to("/")).exists()]
+        assert left == []
+        status = in_root(root, "dpkg-query", "-W", "-f=${Status}", "posturewatch", check=False)
+        assert "install ok" not in status.stdout
