@@ -5,7 +5,7 @@ install it.
 A root is made once per release and package list and kept as a tarball in
 ``installers/.cache/roots/`` (about 170 MB, some minutes to make; a rebuild
 unpacks it in seconds). Commands run in it with ``chroot`` (as root), with
-``/proc`` mounted while they run.
+``/proc`` and ``/sys`` mounted while they run.
 """
 
 from __future__ import annotations
@@ -55,14 +55,20 @@ def unpack(archive: Path, dest: Path) -> Path:
 
 @contextmanager
 def mounted(root: Path) -> Iterator[Path]:
-    """``/proc`` mounted in ``root`` while the block runs (pip and dpkg look at it)."""
-    proc = root / "proc"
-    proc.mkdir(exist_ok=True)
-    run(["mount", "-t", "proc", "proc", proc], quiet=True)
+    """``/proc`` and ``/sys`` mounted in ``root`` while the block runs, as on a
+    running system (dpkg and pip look at /proc; mediapipe's allocator counts
+    the CPUs in /sys and aborts without it)."""
+    done: list[Path] = []
     try:
+        for kind in ("proc", "sysfs"):
+            point = root / ("proc" if kind == "proc" else "sys")
+            point.mkdir(exist_ok=True)
+            run(["mount", "-t", kind, kind, point], quiet=True)
+            done.append(point)
         yield root
     finally:
-        subprocess.run(["umount", "--lazy", str(proc)], check=False)
+        for point in reversed(done):
+            subprocess.run(["umount", "--lazy", str(point)], check=False)
 
 
 def chroot(root: Path, command: Sequence[str | Path], *, network: bool = False,
