@@ -80,6 +80,7 @@ from posturewatch.tray_backend import (
     candidates,
     install_advice,
     no_icon_reason,
+    sni_host_registered,
     start_choice,
 )
 
@@ -537,7 +538,7 @@ class TrayApp:
         from gi.repository import GLib
 
         def check() -> bool:
-            if not self.shown_in_a_tray():
+            if self.shown_in_a_tray() is False:
                 message = ("no system tray found on this desktop; monitoring goes on, "
                            "the icon appears when a tray starts, and `posturewatch status` "
                            "tells the state meanwhile")
@@ -558,9 +559,11 @@ class TrayApp:
         indicator = getattr(self.icon, "_appindicator", None)
         if indicator is not None:
             try:
-                return bool(indicator.get_property("connected"))
+                connected = bool(indicator.get_property("connected"))
             except TypeError:  # a libappindicator without the property
                 return None
+            # Registered with a watcher is not yet shown: a tray (host) must be there too.
+            return connected and sni_host_registered() is not False
         return None
 
     def _install_signals_before(self) -> None:

@@ -14,7 +14,7 @@ session                       order tried
 ============================  ===========================================
 ``PYSTRAY_BACKEND`` set       that backend only
 Wayland                       appindicator; gtk, xorg through XWayland
-X11 with an SNI watcher       appindicator, gtk, xorg
+X11, an SNI host registered   appindicator, gtk, xorg
 X11 without one               gtk, appindicator, xorg
 no display                    none (headless)
 ============================  ===========================================
@@ -177,8 +177,13 @@ def preference(session: Session, forced: str | None = None,
     if session.wayland:
         return list(LINUX_BACKENDS), ("a Wayland session shows only StatusNotifierItem "
                                       "(AppIndicator) icons")
+    if session.sni_watcher and session.sni_host is not False:
+        return list(LINUX_BACKENDS), (f"{SNI_WATCHER} is on the session bus"
+                                      + (" with a tray registered" if session.sni_host else ""))
     if session.sni_watcher:
-        return list(LINUX_BACKENDS), f"{SNI_WATCHER} is on the session bus"
+        return ["gtk", "appindicator", "xorg"], (
+            f"{SNI_WATCHER} is on the session bus but no tray is registered with it: "
+            "XEmbed first")
     return ["gtk", "appindicator", "xorg"], (
         "an X11 session without a StatusNotifierItem host: XEmbed first")
 

@@ -159,7 +159,7 @@ def test_doctor_with_a_statusnotifieritem_tray(sni_desktop: Desktop, tmp_path: P
     assert tray.split()[0] == "ok"
     assert ("XFCE on X11 (XDG_SESSION_TYPE x11): pystray appindicator backend; a "
             "StatusNotifierItem tray is running (org.kde.StatusNotifierWatcher is on the "
-            "session bus)") in tray
+            "session bus with a tray registered)") in tray
 
 
 @pytest.mark.desktop

@@ -33,6 +33,9 @@ GNOME_X11 = Session(desktop="GNOME", session_type="x11", display=":0", sni_watch
     (GNOME_WAYLAND, None, "linux", ["appindicator", "gtk", "xorg"]),
     (Session(wayland_display="wayland-0"), None, "linux", ["appindicator", "gtk", "xorg"]),
     (X11_SNI, "gtk", "linux", ["gtk"]),
+    # A watcher with no tray registered (a stray daemon beside an XEmbed panel).
+    (Session(display=":0", sni_watcher=True, sni_host=False, xembed_tray=True), None, "linux",
+     ["gtk", "appindicator", "xorg"]),
     (Session(), None, "win32", ["win32"]),
     (Session(), None, "darwin", ["darwin"]),
 ])
@@ -62,7 +65,8 @@ def test_a_missing_typelib_falls_through_to_gtk() -> None:
     assert choice.rejected == {
         "appindicator": "ValueError: Namespace AyatanaAppIndicator3 not available"}
     assert choice.summary() == (
-        "tray backend gtk (org.kde.StatusNotifierWatcher is on the session bus; on KDE on X11 "
+        "tray backend gtk (org.kde.StatusNotifierWatcher is on the session bus with a tray "
+        "registered; on KDE on X11 "
         "(XDG_SESSION_TYPE x11)); not appindicator: ValueError: Namespace AyatanaAppIndicator3 "
         "not available; not tried: xorg")
 

@@ -549,6 +549,26 @@ def test_statusnotifieritem_tray_shows_the_appindicator_icon_and_menu(
 
 
 @desktop_test
+def test_a_watcher_without_a_tray_leaves_the_icon_to_trayer(
+        desktop: Desktop, tmp_path: Path, upright_video: Path) -> None:
+    # A StatusNotifierWatcher with no tray registered (a stray daemon) beside an
+    # XEmbed panel: AppIndicator would register with the watcher and show nowhere.
+    desktop.procs["status-notifier-watcher"] = subprocess.Popen(
+        ["status-notifier-watcher"], env=desktop.env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    wait_for(lambda: desktop.bus_has("org.kde.StatusNotifierWatcher"), 10, "the watcher")
+    app = start_app(desktop, tmp_path, upright_video)
+    try:
+        wait_for(desktop.tray_icon, 30, "the icon in trayer")
+        assert ("tray backend gtk (org.kde.StatusNotifierWatcher is on the session bus but no "
+                "tray is registered with it: XEmbed first") in app.log()
+    finally:
+        app.proc.send_signal(signal.SIGTERM)
+        code = app.proc.wait(20)
+    assert code == 0, app.output()
+
+
+@desktop_test
 def test_no_tray_host_keeps_monitoring_until_one_starts(
         bare_desktop: Desktop, tmp_path: Path, upright_video: Path) -> None:
     app = start_app(bare_desktop, tmp_path, upright_video)
