@@ -20,9 +20,12 @@ The tray never reads a clock: "Pause until tomorrow", the weekly report and
 the details notification run on the sampling thread as ``Custom`` commands,
 with the loop's own ``now``.
 
-Where the tray cannot work (no display, no pystray backend) ``run_tray``
-raises :class:`TrayUnavailable` before starting anything, and the runner
-carries on headless. A desktop with a display but no tray host (no panel yet
+Which pystray backend draws the icon (AppIndicator, GTK or Xorg on Linux)
+is chosen in :mod:`posturewatch.tray_backend`, by the session; the choice
+and why not the others go to the log. Where the tray cannot work (no
+display, no usable backend) ``run_tray`` raises :class:`TrayUnavailable`
+before starting anything, saying what to install, and the runner carries on
+headless. A desktop with a display but no tray host (no panel yet
 at login) keeps the icon waiting: GTK shows it as soon as a tray starts, and
 monitoring and notifications go on meanwhile; we say so once on stderr.
 """
