@@ -238,7 +238,10 @@ def check_tray() -> Check:
 
     problem = display_problem()
     if problem:
-        return Check("tray", Status.WARN, f"no tray: {problem}",
+        from posturewatch.tray_backend import probe_session
+
+        where = probe_session().describe() if sys.platform.startswith("linux") else "here"
+        return Check("tray", Status.WARN, f"no tray on {where}: {problem}",
                      "`posturewatch run` carries on without an icon (headless); run it from "
                      "your desktop session to get the icon.")
     choice = start_choice()
