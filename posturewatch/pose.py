@@ -45,7 +45,14 @@ from typing import Any, Protocol
 import numpy as np
 
 from posturewatch.model import Landmarks, Point
-from posturewatch.model_files import ModelChoice, ModelError, choose, ensure, progress_printer
+from posturewatch.model_files import (
+    ModelChoice,
+    ModelError,
+    choose,
+    ensure,
+    file_problem,
+    progress_printer,
+)
 
 # Landmarks field name -> index in MediaPipe's 33 pose landmarks (both APIs).
 FIELDS: dict[str, int] = {
@@ -260,8 +267,14 @@ class TasksPose(_Backend):
             with _quiet_native_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError, OSError) as exc:
+            if file_problem(Path(model_path)) is None:  # the file is sound: MediaPipe is not
+                advice = ("The file itself checks out, so MediaPipe could not start here "
+                          "(a missing system library such as libGLESv2?); "
+                          "`posturewatch doctor` checks the installation.")
+            else:
+                advice = "Fetch it again with `posturewatch model fetch`."
             raise ModelError(f"MediaPipe could not load the pose model {model_path} ({exc}). "
-                             "Fetch it again with `posturewatch model fetch`.") from exc
+                             f"{advice}") from exc
         self._warm_up()
 
     def _detect(self, rgb: np.ndarray) -> Sequence[Any] | None:
