@@ -7,6 +7,7 @@ so ``config``, ``status`` and ``--help`` answer at once.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime, tzinfo
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from posturewatch import __version__, paths
-from posturewatch.config import Resolved, Settings, check_file, format_show, load
+from posturewatch.config import Resolved, Settings, check_file, format_show
 
 if TYPE_CHECKING:
     from posturewatch.pose import LegacyPose, TasksPose
@@ -33,8 +34,11 @@ def resolve(
     config_file: Path | None = None, overrides: dict[str, object] | None = None
 ) -> Resolved:
     """Settings from every layer; problems go to stderr, never stop the program."""
-    user = Path(config_file) if config_file else paths.user_config_path()
-    resolved = load(user, paths.policy_path(), overrides or {})
+    from posturewatch.policy_guard import load_settings
+
+    resolved = load_settings(config_file, overrides)
+    for alert in resolved.alerts:
+        click.echo(f"posturewatch: WARNING: {alert}", err=True)
     for problem in resolved.problems:
         click.echo(f"posturewatch: warning: {problem}", err=True)
     return resolved
@@ -59,8 +63,13 @@ def fail(message: str, code: int = 2) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="posturewatch")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """PostureWatch: a quiet, private posture and sitting-time monitor."""
+    # Every file and folder this command creates is private (0600/0700).
+    old = paths.private_umask()
+    if old is not None:
+        ctx.call_on_close(lambda: os.umask(old))
 
 
 MODEL_OPTION = click.option(
@@ -253,10 +262,15 @@ def config() -> None:
 def config_show(config_file: Path | None) -> None:
     """Print every setting with its value and where it came from."""
     from posturewatch.model_files import choose
+    from posturewatch.policy_guard import load_settings, override_notes
 
-    user = Path(config_file) if config_file else paths.user_config_path()
-    resolved = load(user, paths.policy_path(), {})
+    resolved = load_settings(config_file)
     click.echo(format_show(resolved), nl=False)
+    notes = override_notes()
+    if notes:
+        click.echo("\nEnvironment:")
+        for note in notes:
+            click.echo(f"  {note}")
     choice = choose(resolved.settings.pose_model)
     click.echo(f"\nPose model: {choice.describe()}")
     if choice.problem:

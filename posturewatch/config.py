@@ -24,12 +24,20 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from posturewatch.bounded_read import (
+    MAX_CONFIG_BYTES,
+    BoundedReadError,
+    loads_toml,
+    read_bytes,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -349,6 +357,10 @@ class Resolved:
     locked: frozenset[str] = frozenset()
     problems: tuple[Problem, ...] = ()
     sources: tuple[str, ...] = ()
+    # Sentences that must not be missed: the IT policy is damaged or unreadable
+    # and what is enforced instead (``config show``, ``doctor`` and the log
+    # show them first). Empty when the policy is fine or absent.
+    alerts: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------
@@ -356,6 +368,15 @@ class Resolved:
 # ---------------------------------------------------------------------------
 
 POLICY_TABLES = ("defaults", "enforced", "meta")
+
+TEST_MODE_KEY = "allow_test_mode"
+"""The one policy key that is not a setting: ``[enforced] allow_test_mode =
+true`` lets ``POSTUREWATCH_TEST_MODE`` turn on the test-only environment
+overrides on a computer whose policy enforces anything (see ``testmode``)."""
+
+LAST_GOOD_HEADER = "# PostureWatch: last good copy of the IT policy "
+"""First line of the copy kept beside the database; the rest of the line is
+the policy's path, so a copy is only ever used for the file it came from."""
 
 _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _AT_END = re.compile(r"\s*\(at end of document\)\s*$")
@@ -369,13 +390,14 @@ class _Document:
 
 
 def _read(path: Path) -> tuple[_Document | None, list[Problem]]:
-    """Parse one TOML file. ``(None, [])`` when it does not exist."""
-    try:
-        if not path.exists():
-            return None, []
-        raw = path.read_bytes()
-    except OSError as error:
-        return None, [Problem(path, None, None, f"cannot be read: {error.strerror or error}")]
+    """Parse one TOML file. ``(None, [])`` when it does not exist.
+
+    Bounded (see ``bounded_read``): a file over :data:`MAX_CONFIG_BYTES` or
+    nested deeper than ``MAX_DEPTH`` is a problem, not a crash.
+    """
+    raw, problems = _read_raw(path)
+    if raw is None:
+        return None, problems
     try:
         # utf-8-sig: Windows editors often start a UTF-8 file with a byte-order mark.
         text = raw.decode("utf-8-sig")
@@ -383,10 +405,25 @@ def _read(path: Path) -> tuple[_Document | None, list[Problem]]:
         line = raw[: error.start].count(b"\n") + 1
         return None, [Problem(path, line, None, "is not UTF-8 text; save it as UTF-8")]
     try:
-        data = tomllib.loads(text)
+        data = loads_toml(text)
     except tomllib.TOMLDecodeError as error:
         return None, [_syntax_problem(path, text, error)]
+    except BoundedReadError as error:
+        return None, [Problem(path, error.line, None, error.message)]
     return _Document(path, text, data), []
+
+
+def _read_raw(path: Path) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes; ``(None, [])`` when absent, ``(None, [problem])`` when
+    it exists but cannot be read (permissions, a folder, too large)."""
+    try:
+        if not path.exists():
+            return None, []
+        return read_bytes(path, MAX_CONFIG_BYTES), []
+    except OSError as error:
+        return None, [Problem(path, None, None, f"cannot be read: {error.strerror or error}")]
+    except BoundedReadError as error:
+        return None, [Problem(path, None, None, error.message)]
 
 
 def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Problem:
@@ -427,11 +464,25 @@ def _find_line(text: str, path: tuple[str, ...]) -> int | None:
     ``[defaults]``, or ``defaults.sit_limit_min = ...``; ``("defaults",)``
     finds the ``[defaults]`` header. Lines inside multi-line strings are
     skipped. Falls back to an inline table such as ``defaults = { ... }``.
+    The text is scanned once (:func:`_line_index`), so finding every key of
+    a large file takes linear time.
     """
+    exact, inline = _line_index(text)
+    found = exact.get(path)
+    return found if found is not None else inline.get(path)
+
+
+_INLINE_KEY = re.compile(rf"[{{,]\s*({_DOTTED})\s*=")
+
+
+@functools.lru_cache(maxsize=16)
+def _line_index(text: str) -> tuple[dict[tuple[str, ...], int], dict[tuple[str, ...], int]]:
+    """Every key and table path in ``text`` -> the first line naming it, and
+    the keys written inside inline tables -> their line (the fallback)."""
+    exact: dict[tuple[str, ...], int] = {}
+    inline: dict[tuple[str, ...], int] = {}
     table: tuple[str, ...] = ()
     in_string: str | None = None
-    fallback: int | None = None
-    leaf = re.compile(rf"(?:^|[\s{{,.])[\"']?{re.escape(path[-1])}[\"']?\s*=")
     for number, line in enumerate(text.splitlines(), start=1):
         if in_string is not None:
             if line.count(in_string) % 2 == 1:
@@ -439,19 +490,111 @@ def _find_line(text: str, path: tuple[str, ...]) -> int | None:
             continue
         if header := _HEADER.match(line):
             table = _key_parts(header.group(1))
-            if table == path:
-                return number
+            exact.setdefault(table, number)
         elif assign := _ASSIGN.match(line):
             full = table + _key_parts(assign.group(1))
-            if full == path:
-                return number
-            if fallback is None and path[: len(full)] == full and leaf.search(line):
-                fallback = number
+            exact.setdefault(full, number)
+            for inner in _INLINE_KEY.finditer(line, assign.end()):
+                inline.setdefault(full + _key_parts(inner.group(1)), number)
+                inline.setdefault(full + _key_parts(inner.group(1))[-1:], number)
         for quotes in ('"""', "'''"):
             if line.count(quotes) % 2 == 1:
                 in_string = quotes
                 break
-    return fallback
+    return exact, inline
+
+
+# ---------------------------------------------------------------------------
+# A policy that cannot be parsed whole: read what can be read, line by line
+# ---------------------------------------------------------------------------
+
+_CONTINUATION_LINES = 50  # longest multi-line value tried (an array of days, a note)
+_STATEMENT = re.compile(rf"\s*(?:\[|{_DOTTED}\s*=)")
+
+
+def _merge(into: dict[str, object], parsed: Mapping[str, object], path: Path, line: int,
+           problems: list[Problem]) -> None:
+    for key, value in parsed.items():
+        if key not in into:
+            into[key] = value
+        elif isinstance(into[key], dict) and isinstance(value, dict):
+            _merge(into[key], value, path, line, problems)  # type: ignore[arg-type]
+        else:
+            problems.append(Problem(path, line, key, "is set twice; the first value is used"))
+
+
+def _tolerant_policy(path: Path, text: str) -> tuple[dict[str, object], dict[str, set[str]],
+                                                     list[Problem]]:
+    """Read a policy that ``tomllib`` refuses, one statement at a time.
+
+    Returns the data that could be read, the keys per table (``"enforced"``,
+    ``"defaults"``, ``""`` for the top level) whose lines could not be read,
+    and one problem per unreadable line. A statement may span up to
+    :data:`_CONTINUATION_LINES` lines (a multi-line array or string). Keys
+    below a table header that cannot be read go to ``[enforced]``: when we
+    cannot tell whether IT recommended or locked them, we lock them (fail
+    closed). Linear in the length of the file for ordinary files.
+    """
+    lines = text.splitlines()
+    data: dict[str, object] = {}
+    broken: dict[str, set[str]] = {}
+    problems: list[Problem] = []
+    table: tuple[str, ...] = ()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            i += 1
+            continue
+        if stripped.startswith("["):
+            if header := _HEADER.match(line):
+                table = _key_parts(header.group(1))
+                _merge(data, _nest(table, {}), path, i + 1, problems)
+            else:
+                table = ("enforced",)
+                problems.append(Problem(path, i + 1, None, (
+                    "this table header cannot be read; the keys below it are treated as "
+                    "[enforced] (locked) until the next header")))
+            i += 1
+            continue
+        parsed: dict[str, object] | None = None
+        end = i
+        error = "TOML syntax error"
+        for j in range(i, min(i + _CONTINUATION_LINES, len(lines))):
+            if j > i and _STATEMENT.match(lines[j]):
+                break
+            try:
+                parsed = loads_toml("\n".join(lines[i:j + 1]))
+            except tomllib.TOMLDecodeError as exc:
+                error = f"TOML syntax error: {_AT_LINE.sub('', str(exc)).strip()}"
+                continue
+            except BoundedReadError as exc:
+                error = exc.message
+                break
+            end = j
+            break
+        if parsed is None:
+            assign = _ASSIGN.match(line)
+            parts = table + (_key_parts(assign.group(1)) if assign else ())
+            key = parts[-1] if len(parts) > len(table) else None
+            where = parts[0] if len(parts) > 1 else ""
+            if key is not None:
+                broken.setdefault(where, set()).add(key)
+            problems.append(Problem(path, i + 1, key, f"cannot be read ({error})"))
+            i += 1
+            while i < len(lines) and not _STATEMENT.match(lines[i]):
+                i += 1  # the rest of a broken multi-line value
+            continue
+        _merge(data, _nest(table, parsed), path, i + 1, problems)
+        i = end + 1
+    return data, broken, problems
+
+
+def _nest(table: tuple[str, ...], value: dict[str, object]) -> dict[str, object]:
+    for name in reversed(table):
+        value = {name: value}
+    return value
 
 
 # ---------------------------------------------------------------------------
@@ -487,6 +630,10 @@ def _validate_table(table: Mapping[str, object], doc: _Document | None,
                     message = (f"[{key}] is a policy table; a user config.toml has flat "
                                f"keys only (IT policies live in a separate file)")
                 layer.problems.append(Problem(path, line, key, message))
+            elif key == TEST_MODE_KEY:
+                where = "[defaults]" if prefix == ("defaults",) else "a user config"
+                layer.problems.append(Problem(path, line, key, (
+                    f"only an IT policy's [enforced] table can set this, not {where}")))
             else:
                 layer.problems.append(Problem(path, line, key, _unknown_key_message(key)))
             continue
@@ -506,7 +653,15 @@ def _policy_layers(doc: _Document) -> tuple[_Layer, _Layer, list[Problem]]:
         line = _find_line(doc.text, (name,))
         if name in layers:
             if isinstance(value, dict):
-                layers[name] = _validate_table(value, doc, (name,))
+                table = {k: v for k, v in value.items() if not (
+                    name == "enforced" and k == TEST_MODE_KEY)}
+                layers[name] = _validate_table(table, doc, (name,))
+                if name == "enforced" and TEST_MODE_KEY in value and not isinstance(
+                        value[TEST_MODE_KEY], bool):
+                    problems.append(Problem(
+                        doc.path, _find_line(doc.text, (name, TEST_MODE_KEY)), TEST_MODE_KEY,
+                        "must be true or false (without quotes); until it is, test mode "
+                        "stays forbidden"))
             else:
                 problems.append(Problem(doc.path, line, name, f"must be a table: [{name}]"))
         elif name == "meta":
@@ -532,8 +687,94 @@ def _policy_layers(doc: _Document) -> tuple[_Layer, _Layer, list[Problem]]:
 # ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _PolicyRead:
+    """What reading the policy file gave: ``state`` is ``"absent"``, ``"ok"``,
+    ``"damaged"`` (read line by line; ``broken`` names the keys per table that
+    could not be read) or ``"unreadable"`` (``doc`` is None)."""
+
+    state: str
+    doc: _Document | None = None
+    problems: tuple[Problem, ...] = ()
+    broken: Mapping[str, set[str]] = field(default_factory=dict)
+
+
+def _read_policy(path: Path) -> _PolicyRead:
+    raw, problems = _read_raw(path)
+    if raw is None:
+        return _PolicyRead("unreadable" if problems else "absent", problems=tuple(problems))
+    try:
+        text = raw.decode("utf-8-sig")
+        decode_problem: list[Problem] = []
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        text = raw.decode("utf-8-sig", errors="replace")
+        decode_problem = [Problem(path, line, None, "is not UTF-8 text; save it as UTF-8")]
+    if not decode_problem:
+        try:
+            return _PolicyRead("ok", _Document(path, text, loads_toml(text)))
+        except (tomllib.TOMLDecodeError, BoundedReadError):
+            pass
+    data, broken, line_problems = _tolerant_policy(path, text)
+    return _PolicyRead("damaged", _Document(path, text, data),
+                       tuple(decode_problem + line_problems), broken)
+
+
+def read_last_good(copy_path: Path | None, policy_path: Path) -> _Document | None:
+    """The last good copy of ``policy_path`` kept at ``copy_path``, or None when
+    there is none, it is of another policy file, or it does not parse."""
+    if copy_path is None:
+        return None
+    doc, problems = _read(Path(copy_path))
+    if doc is None or problems:
+        return None
+    first = doc.text.split("\n", 1)[0]
+    if first != LAST_GOOD_HEADER + str(policy_path):
+        return None
+    return doc
+
+
+def last_good_text(policy_path: Path) -> str | None:
+    """The text to keep as the last good copy of the policy, or None when the
+    policy is absent or not good (it does not read and parse cleanly, or has
+    any problem). The caller writes it (loading never writes files)."""
+    policy_path = Path(policy_path)
+    read = _read_policy(policy_path)
+    if read.state != "ok" or read.doc is None:
+        return None
+    defaults, enforced, other = _policy_layers(read.doc)
+    if defaults.problems or enforced.problems or other:
+        return None
+    return f"{LAST_GOOD_HEADER}{policy_path}\n{read.doc.text}"
+
+
+def policy_allows_test_mode(policy_path: Path) -> tuple[bool, str]:
+    """Whether the IT policy lets test mode turn on, and why, in words.
+
+    No policy, or a policy with no ``[enforced]`` table: allowed. A policy
+    that enforces anything forbids it unless its ``[enforced]`` table says
+    ``allow_test_mode = true``. A policy that exists but cannot be read
+    forbids it (fail closed); so does a damaged one, unless its readable
+    ``[enforced]`` table allows it.
+    """
+    read = _read_policy(Path(policy_path))
+    if read.state == "absent":
+        return True, f"no IT policy at {policy_path}"
+    if read.doc is None:
+        return False, f"the IT policy {policy_path} cannot be read"
+    enforced = read.doc.data.get("enforced")
+    allowed = isinstance(enforced, dict) and enforced.get(TEST_MODE_KEY) is True
+    if allowed:
+        return True, f"the IT policy {policy_path} sets {TEST_MODE_KEY} = true"
+    if (isinstance(enforced, dict) and enforced) or read.broken or read.state == "damaged":
+        return False, (f"the IT policy {policy_path} enforces settings and does not set "
+                       f"[enforced] {TEST_MODE_KEY} = true")
+    return True, f"the IT policy {policy_path} enforces nothing"
+
+
 def load(user_path: Path | None, policy_path: Path | None,
-         overrides: Mapping[str, object] | None = None) -> Resolved:
+         overrides: Mapping[str, object] | None = None, *,
+         last_good: Path | None = None) -> Resolved:
     """Resolve the settings from every layer (see the module docstring).
 
     Pass ``paths.user_config_path()`` and ``paths.policy_path()``; ``None``
@@ -546,25 +787,76 @@ def load(user_path: Path | None, policy_path: Path | None,
     A policy key in ``[enforced]`` with an invalid value stays locked, at the
     value the layers below the user file give it (policy default or built-in):
     the IT department meant the user not to change it.
+
+    The policy fails closed (``Resolved.alerts`` says what happened):
+
+    - a policy with syntax errors is read line by line: every key that can
+      still be read applies, and an ``[enforced]`` key on a line that cannot
+      be read stays locked, at its value in the last good copy (``last_good``,
+      kept beside the database by the running monitor) or else at the value
+      below the user file; every key the last good copy enforced stays locked;
+    - a policy that exists but cannot be read (permissions, a folder, too
+      large) is replaced by its last good copy; without one, every setting is
+      locked at its built-in default until the policy can be read.
     """
     values: dict[str, object] = {k: getattr(_DEFAULTS, k) for k in KEYS}
     origins: dict[str, str] = dict.fromkeys(KEYS, BUILT_IN)
     problems: list[Problem] = []
     sources: list[str] = []
+    alerts: list[str] = []
     locked: set[str] = set()
+    lock_all: str | None = None
 
     policy_doc: _Document | None = None
+    copy: _Document | None = None
+    broken_enforced: set[str] = set()
     if policy_path is not None:
         policy_path = Path(policy_path)
-        policy_doc, read_problems = _read(policy_path)
-        problems += read_problems
-        sources.append(_source("policy", policy_path, policy_doc, read_problems))
+        read = _read_policy(policy_path)
+        problems += read.problems
+        policy_doc = read.doc
+        if read.state in ("damaged", "unreadable"):
+            copy = read_last_good(last_good, policy_path)
+        if read.state == "unreadable":
+            why = read.problems[0].message if read.problems else "cannot be read"
+            if copy is not None:
+                policy_doc = _Document(policy_path, copy.text, copy.data)
+                alerts.append(
+                    f"The IT policy {policy_path} exists but {why}. PostureWatch enforces "
+                    f"its last good copy ({last_good}) instead. Ask IT to make the policy "
+                    "readable (on Linux and macOS: sudo chmod 644 on it).")
+            else:
+                lock_all = (f"locked: the IT policy {policy_path} cannot be read, so the "
+                            "built-in default applies")
+                alerts.append(
+                    f"The IT policy {policy_path} exists but {why}, and there is no good copy "
+                    "of it: every setting is locked at its built-in default until it can be "
+                    "read. Ask IT to make the policy readable (on Linux and macOS: "
+                    "sudo chmod 644 on it).")
+            sources.append(f"policy: {policy_path} (CANNOT BE READ: "
+                           + ("using its last good copy)" if copy else "every key locked)"))
+        elif read.state == "damaged":
+            broken_enforced = set(read.broken.get("enforced", set()))
+            n = len(read.problems)
+            kept = f"; the last good copy ({last_good}) supplies the rest" if copy else ""
+            alerts.append(
+                f"The IT policy {policy_path} is damaged ({n} line{'s' if n != 1 else ''} "
+                f"cannot be read). Every key that can still be read is enforced, and locked "
+                f"keys on damaged lines stay locked{kept}. Ask IT to run "
+                f"`posturewatch config check {policy_path}` and fix it.")
+            sources.append(f"policy: {policy_path} (DAMAGED: read line by line)")
+        else:
+            sources.append(_source("policy", policy_path, policy_doc, list(read.problems)))
     enforced = _Layer()
+    copy_enforced = _Layer()
+    if copy is not None and policy_doc is not None and copy.text != policy_doc.text:
+        _, copy_enforced, _ = _policy_layers(copy)
     if policy_doc is not None:
         defaults, enforced, policy_problems = _policy_layers(policy_doc)
         problems += defaults.problems + enforced.problems + policy_problems
         _apply(values, origins, defaults.values, policy_defaults_origin(policy_doc.path))
-        locked = set(enforced.values) | enforced.invalid
+        locked = set(enforced.values) | enforced.invalid | broken_enforced
+        locked |= set(copy_enforced.values)
     below_user = (dict(values), dict(origins))
 
     if user_path is not None:
@@ -579,14 +871,31 @@ def load(user_path: Path | None, policy_path: Path | None,
                 line = _find_line(user_doc.text, (key,))
                 problems.append(Problem(user_path, line, key, _locked_message(policy_doc)))
                 del user.values[key]
-            _apply(values, origins, user.values, user_config_origin(user_path))
+            if lock_all is None:
+                _apply(values, origins, user.values, user_config_origin(user_path))
 
     if policy_doc is not None:
-        _apply(values, origins, enforced.values, enforced_origin(policy_doc.path))
+        origin = enforced_origin(policy_doc.path)
+        if copy is not None and read.state == "unreadable":
+            origin += f" (its last good copy, {last_good})"
+        for key in locked - set(enforced.values) - enforced.invalid:
+            if key in copy_enforced.values:  # on a damaged line, or lost with one
+                values[key] = copy_enforced.values[key]
+                origins[key] = f"{origin}; its line is damaged, so the last good copy applies"
+            else:
+                values[key] = below_user[0][key]
+                origins[key] = (f"{origin}; its line is damaged, so the "
+                                f"{below_user[1][key]} applies")
+        _apply(values, origins, enforced.values, origin)
         for key in enforced.invalid:
-            values[key] = below_user[0][key]
-            origins[key] = (f"{enforced_origin(policy_doc.path)}; its value is invalid, "
-                            f"so the {below_user[1][key]} applies")
+            values[key] = copy_enforced.values.get(key, below_user[0][key])
+            below = ("last good copy" if key in copy_enforced.values
+                     else below_user[1][key])
+            origins[key] = f"{origin}; its value is invalid, so the {below} applies"
+    if lock_all is not None:
+        locked = set(KEYS)
+        values = {k: getattr(_DEFAULTS, k) for k in KEYS}
+        origins = dict.fromkeys(KEYS, lock_all)
 
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     command_line = _validate_table(given, None)
@@ -602,6 +911,7 @@ def load(user_path: Path | None, policy_path: Path | None,
         locked=frozenset(locked),
         problems=tuple(problems),
         sources=tuple(sources),
+        alerts=tuple(alerts),
     )
 
 
@@ -638,6 +948,14 @@ def check_file(path: Path, kind: str | None = None) -> list[Problem]:
         raise ValueError(f'kind must be "user", "policy" or None, got {kind!r}')
     path = Path(path)
     doc, problems = _read(path)
+    if doc is None and problems and problems[0].line is not None and kind != "user":
+        # A syntax error: read it the way a deployed policy is read, line by
+        # line, to name every line that cannot be read, not just the first.
+        read = _read_policy(path)
+        if read.doc is not None and (kind == "policy" or _is_policy(read.doc.data)):
+            defaults, enforced, other = _policy_layers(read.doc)
+            found = list(read.problems) + defaults.problems + enforced.problems + other
+            return sorted(found, key=lambda p: (p.line or 0, p.key or ""))
     if doc is None:
         return problems or [Problem(path, None, None, "file not found")]
     if kind == "policy" or (kind is None and _is_policy(doc.data)):
@@ -718,14 +1036,17 @@ def _number(value: float | None) -> str:
 def format_show(resolved: Resolved) -> str:
     """Text for ``posturewatch config show``.
 
-    One line per key, ``key = value    (origin)``, in :data:`KEYS` order, with
-    ``[locked]`` before the origin of keys the IT policy enforces; then the
-    files consulted and any problems, one per line.
+    First any alert about the IT policy (``WARNING: ...``), then one line per
+    key, ``key = value    (origin)``, in :data:`KEYS` order, with ``[locked]``
+    before the origin of keys the IT policy enforces; then the files
+    consulted and any problems, one per line.
     """
     width = max(len(k) for k in KEYS)
     rendered = {k: to_toml_value(getattr(resolved.settings, k)) for k in KEYS}
     value_width = min(16, max(len(v) for v in rendered.values()))
-    lines = []
+    lines = [f"WARNING: {alert}" for alert in resolved.alerts]
+    if lines:
+        lines.append("")
     for key in KEYS:
         lock = "[locked] " if key in resolved.locked else ""
         lines.append(f"{key:<{width}} = {rendered[key]:<{value_width}}    "

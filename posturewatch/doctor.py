@@ -61,12 +61,19 @@ def guarded(name: str, check: Callable[[], Check]) -> Check:
 
 # -- the checks -----------------------------------------------------------------------
 def check_settings() -> Check:
-    from posturewatch.config import load
+    from posturewatch.policy_guard import load_settings, override_notes
 
-    resolved = load(paths.user_config_path(), paths.policy_path(), {})
+    resolved = load_settings()
     locked = len(resolved.locked)
     where = f"user file {paths.user_config_path()}"
     extra = f"; {locked} locked by your organisation's policy" if locked else ""
+    notes = " ".join(override_notes())
+    if resolved.alerts:
+        return Check("settings", Status.FAIL, " ".join(resolved.alerts) + extra,
+                     f"`posturewatch config check {paths.policy_path()}` names each damaged "
+                     "line; `posturewatch config show` shows what is enforced meanwhile.")
+    if notes:
+        extra += f"; {notes}"
     if resolved.problems:
         first = str(resolved.problems[0])
         return Check("settings", Status.WARN,
@@ -78,9 +85,9 @@ def check_settings() -> Check:
 
 def check_camera(source: str | None) -> Check:
     from posturewatch.camera import SourceError, WebcamSource, camera_help, open_source
-    from posturewatch.config import load
+    from posturewatch.policy_guard import load_settings
 
-    settings = load(paths.user_config_path(), paths.policy_path(), {}).settings
+    settings = load_settings().settings
     try:
         frames = open_source(source, settings.camera_warmup_frames, False, settings.camera_index)
     except SourceError as exc:

@@ -1,16 +1,25 @@
 """Where PostureWatch's files live on each OS.
 
 User files follow platformdirs; the IT policy lives at a fixed per-OS path
-(DESIGN section 6). Two environment variables move them, for tests and for
-portable installs:
+(DESIGN section 6). Two environment variables move them:
 
 - ``POSTUREWATCH_HOME``: put the user's config, data, state and logs under
-  this one folder (``config/``, ``data/``, ``state/``, ``cache/``, ``log/``).
-- ``POSTUREWATCH_POLICY``: read the IT policy from this file instead.
+  this one folder (``config/``, ``data/``, ``state/``, ``cache/``, ``log/``);
+  for tests and portable installs. It never moves the IT policy.
+- ``POSTUREWATCH_POLICY``: read the IT policy from this file instead; only in
+  test mode (``POSTUREWATCH_TEST_MODE=1`` where the policy allows it, see
+  ``policy_guard``).
+
+Private by default: the folders PostureWatch creates are 0700 and its files
+0600 on Linux and macOS (a stricter umask is honoured), because the database,
+config, log, status and baseline say when a person sat and slouched. On
+Windows the user profile's ACLs already keep ``%APPDATA%`` and
+``%LOCALAPPDATA%`` to the user (and administrators), so nothing is changed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -32,13 +41,19 @@ def _home() -> Path | None:
     return Path(value) if value else None
 
 
-def policy_path() -> Path:
-    """The IT policy file for this OS (it may not exist)."""
-    override = os.environ.get("POSTUREWATCH_POLICY")
-    if override:
-        return Path(override)
+def system_policy_path() -> Path:
+    """The IT policy's fixed path on this OS (it may not exist)."""
     key = sys.platform if sys.platform in POLICY_PATHS else "linux"
     return POLICY_PATHS[key]
+
+
+def policy_path() -> Path:
+    """The IT policy file in force (it may not exist): the fixed per-OS path,
+    or ``POSTUREWATCH_POLICY`` in test mode."""
+    from posturewatch.policy_guard import POLICY_ENV, env_override
+
+    override = env_override(POLICY_ENV)
+    return Path(override) if override else system_policy_path()
 
 
 def config_dir() -> Path:
@@ -59,6 +74,12 @@ def data_dir() -> Path:
 def database_path() -> Path:
     """The monitor's SQLite database."""
     return data_dir() / "posturewatch.db"
+
+
+def last_good_policy_path() -> Path:
+    """The copy of the IT policy kept by the monitor while the policy reads
+    cleanly, enforced when the policy later cannot be read."""
+    return data_dir() / "policy.last-good.toml"
 
 
 def baseline_path() -> Path:
@@ -107,3 +128,82 @@ def control_dir() -> Path:
 def log_dir() -> Path:
     home = _home()
     return home / "log" if home else Path(platformdirs.user_log_dir(APP_SLUG, False))
+
+
+# ---------------------------------------------------------------------------
+# Private files and folders
+# ---------------------------------------------------------------------------
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_UMASK = 0o077
+
+
+def private_umask() -> int | None:
+    """Make every file this process creates private from now on: group and
+    others lose all access (a stricter umask stays as it is). Returns the old
+    umask to restore, or None on Windows (profile ACLs already do this)."""
+    if os.name == "nt":
+        return None
+    old = os.umask(PRIVATE_UMASK)
+    os.umask(old | PRIVATE_UMASK)
+    return old
+
+
+def make_private_dir(path: Path) -> Path:
+    """Create ``path`` (and its missing parents) as 0700 folders, honouring a
+    stricter umask; an existing folder we own loses group/other access.
+    OSError when it cannot be created (a file in the way, no permission)."""
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+    if not missing:
+        tighten(path)
+    return path
+
+
+def tighten(path: Path) -> None:
+    """Remove group and other permissions from ``path`` when this user owns
+    it (never on Windows); problems are ignored, the caller reports access."""
+    if os.name == "nt":
+        return
+    try:
+        info = path.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            os.chmod(path, info.st_mode & 0o700)
+    except OSError:
+        pass
+
+
+def write_private_text(path: Path, text: str) -> None:
+    """Write ``path`` atomically (a temporary file, then a rename) as a 0600
+    file in a 0700 folder. OSError when it cannot."""
+    path = Path(path)
+    make_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        tighten(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty as a 0600 file if it is missing (so whatever opens
+    it next, SQLite or a log handler, finds it private); tighten it if it is
+    there. OSError when it cannot be created."""
+    path = Path(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+    os.close(fd)
+    tighten(path)
+    return path

@@ -57,11 +57,17 @@ def clock_from_env() -> Clock:
 
     ``POSTUREWATCH_FAKE_CLOCK=SPEED[@START]``: simulated time runs SPEED times
     faster than real time, from START (ISO 8601; default now). A hidden knob
-    for the desktop tests and for demos: it is not a setting, and a bad value
-    is an error so a typo never silently runs the real clock in a test.
+    for the desktop tests and for demos: it is not a setting, it counts only
+    in test mode (``policy_guard``; else it is ignored with a warning), and a
+    bad value is an error so a typo never silently runs the real clock in a test.
     """
-    value = os.environ.get(FAKE_CLOCK_ENV, "").strip()
+    from posturewatch.policy_guard import env_override, override_notes
+
+    value = env_override(FAKE_CLOCK_ENV) or ""
     if not value:
+        if os.environ.get(FAKE_CLOCK_ENV, "").strip():
+            for note in override_notes():
+                log.warning("%s", note)
         return WallClock()
     speed_text, _, start_text = value.partition("@")
     try:

@@ -58,9 +58,12 @@ FRAME_WIDTH = 640
 def _own_home_and_no_policy(tmp_path_factory: pytest.TempPathFactory,
                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own user folders and no IT policy, unless it sets
-    them itself: tests never touch the real user's files, and a policy
-    installed on the machine (by a .deb test) cannot change their settings."""
+    them itself: tests never touch the real user's files. Test mode is on, so
+    ``POSTUREWATCH_POLICY`` (and ``POSTUREWATCH_FAKE_CLOCK`` where a test sets
+    it) count; a policy installed on this machine that enforces settings
+    forbids test mode (``policy_guard``), and then these tests see it."""
     home = tmp_path_factory.mktemp("pw-home")
+    monkeypatch.setenv("POSTUREWATCH_TEST_MODE", "1")
     monkeypatch.setenv("POSTUREWATCH_HOME", str(home))
     monkeypatch.setenv("POSTUREWATCH_POLICY", str(home / "no-policy.toml"))
 

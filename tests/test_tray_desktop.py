@@ -178,6 +178,7 @@ def start_app(desktop: Desktop, tmp_path: Path, video: Path, *extra: str,
     full_env = dict(desktop.env if env is None else env)
     full_env.update(
         POSTUREWATCH_HOME=str(home),
+        POSTUREWATCH_TEST_MODE="1",  # so the two below count
         POSTUREWATCH_POLICY=str(policy),
         POSTUREWATCH_FAKE_CLOCK=f"{SPEED}@2026-03-02T09:00:00+00:00",
         PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
