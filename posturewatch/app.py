@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
+from posturewatch.bounded_read import read_json
 from posturewatch.calibration import CalibrationRefused, make_live_baseline
 from posturewatch.camera import FrameSource
 from posturewatch.clock import Clock
@@ -62,6 +63,7 @@ from posturewatch.model import (
 )
 from posturewatch.model_files import ModelError
 from posturewatch.notify import Button, Notifier, supports_buttons, supports_kinds
+from posturewatch.paths import write_private_text
 from posturewatch.picture import PictureCheck
 from posturewatch.pose import Estimator, LazyEstimator
 from posturewatch.reference_store import ReferenceKeeper
@@ -603,10 +605,7 @@ class Monitor:
         data["signals"] = self.desktop.signals()
         data["input_presence"] = self.settings.input_presence
         try:
-            self.status_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.status_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-            os.replace(tmp, self.status_path)
+            write_private_text(self.status_path, json.dumps(data, indent=1))
         except OSError as exc:
             log.warning("cannot write status file %s: %s", self.status_path, exc)
 
@@ -663,18 +662,16 @@ def calibrate_from(
 def save_baseline(path: Path, baseline: Baseline) -> None:
     from posturewatch.calibration import baseline_to_json
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(baseline_to_json(baseline), indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_private_text(path, json.dumps(baseline_to_json(baseline), indent=1))
 
 
 def load_baseline(path: Path) -> Baseline | None:
-    """The saved baseline, or None when there is none or it cannot be read."""
+    """The saved baseline, or None when there is none or it cannot be read
+    (bounded: a huge or deeply nested file is refused, see ``bounded_read``)."""
     from posturewatch.calibration import baseline_from_json
 
     try:
-        return baseline_from_json(json.loads(path.read_text(encoding="utf-8")))
+        return baseline_from_json(read_json(path))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:

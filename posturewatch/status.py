@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+from posturewatch.bounded_read import finite_number, read_json
 from posturewatch.instance import running_pid
 from posturewatch.messages import format_minutes
 
@@ -21,10 +21,55 @@ CAMERA_WORDS = {
 NO_PICTURE_STATES = ("missing", "busy", "covered", "no_picture")
 
 
+MAX_STATUS_BYTES = 64 * 1024  # the monitor writes about 500 bytes
+
+# The fields the monitor writes (``app.status_dict``), by the type they must have.
+_TEXT_FIELDS = ("at", "presence", "verdict", "camera", "paused_until", "next_nudge_kind",
+                "next_nudge_at")
+_SECONDS_FIELDS = ("sitting_s", "slouched_s")
+_FLAG_FIELDS = ("break_due", "in_working_hours", "baseline")
+_LONGEST_S = 366 * 86400.0  # no sitting bout or slouch lasts longer
+
+
+def clean_status(data: object) -> dict[str, object]:
+    """The fields ``describe_status`` knows, each of the right type: text (at
+    most 64 characters), finite seconds in 0..a year, true/false; a field of
+    the wrong type is dropped, never trusted. Other fields (added by a later
+    version) are kept only as plain values (text, finite numbers, true/false,
+    null), at most 100 of them, for ``status --json``."""
+    if not isinstance(data, dict):
+        return {}
+    clean: dict[str, object] = {}
+    for key in _TEXT_FIELDS:
+        value = data.get(key)
+        if isinstance(value, str) and len(value) <= 64:
+            clean[key] = value
+    for key in _SECONDS_FIELDS:
+        number = finite_number(data.get(key))
+        if number is not None:
+            clean[key] = min(max(number, 0.0), _LONGEST_S)
+    for key in _FLAG_FIELDS:
+        if isinstance(data.get(key), bool):
+            clean[key] = data[key]
+    known = {*_TEXT_FIELDS, *_SECONDS_FIELDS, *_FLAG_FIELDS, "running", "pid"}
+    for key, value in list(data.items())[:100]:  # fields added later: plain values only
+        if not isinstance(key, str) or key in known or len(key) > 64:
+            continue
+        if isinstance(value, bool) or value is None or (
+                isinstance(value, str) and len(value) <= 256):
+            clean[key] = value
+        elif (number := finite_number(value)) is not None:
+            clean[key] = value if isinstance(value, int) and abs(value) < 2**53 else number
+    return clean
+
+
 def read_status(status_path: Path, lock_path: Path) -> dict[str, object]:
-    """The last status the monitor wrote, with ``running`` from the instance lock."""
+    """The last status the monitor wrote, with ``running`` from the instance lock.
+
+    Bounded and validated (:func:`clean_status`): a missing, huge, deeply
+    nested or malformed file reads as "no status yet", never as a crash."""
     try:
-        data: dict[str, object] = json.loads(status_path.read_text(encoding="utf-8"))
+        data = clean_status(read_json(status_path, MAX_STATUS_BYTES))
     except (OSError, ValueError):
         data = {}
     pid = running_pid(lock_path)
@@ -39,7 +84,7 @@ def _time(value: object, tz: tzinfo) -> datetime | None:
         return None
     try:
         return datetime.fromisoformat(value).astimezone(tz)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 in another zone
         return None
 
 

@@ -227,42 +227,67 @@ def merge_minutes(old: MinuteSummary, new: MinuteSummary) -> MinuteSummary:
     """What the store keeps when ``new`` is written over an existing ``old``
     row for the same minute (two runs covering the same minute).
 
-    Seconds and samples add up. Each mean is weighted by ``present_s`` (the
-    means are over present samples), by ``samples`` when neither side has
-    present seconds, else a plain average; a NULL side does not count. The SQL
-    in :data:`_UPSERT_MINUTE` does the same; a test holds them together.
+    Seconds and samples add up, but a minute never holds more than 60 s:
+    when ``old`` already accounts for part of the minute, ``new``'s seconds
+    are scaled down to the room left (nothing when the minute is full). Two
+    runs can only cover the same seconds twice when the clock was set back
+    between them, and then the first account stands. Samples count only when
+    some of ``new`` fits. Each mean is weighted by ``present_s`` (the means are
+    over present samples; ``new``'s scaled), by ``samples`` when neither side
+    has present seconds, else a plain average; a NULL side does not count. The
+    SQL in :data:`_UPSERT_MINUTE` does the same; a test holds them together.
     """
+    old_total = old.present_s + old.away_s + old.unknown_s
+    new_total = new.present_s + new.away_s + new.unknown_s
+    room = max(0.0, MINUTE_S - old_total)
+    scale = 1.0 if new_total <= room + _SLACK_S else room / new_total
+    new_present = new.present_s * scale
+    new_samples = new.samples if scale > 0 else 0
 
     def weighted(a: float | None, b: float | None) -> float | None:
-        if b is None:
+        if b is None or scale == 0:
             return a
         if a is None:
             return b
-        if old.present_s + new.present_s > 0:
-            return (a * old.present_s + b * new.present_s) / (old.present_s + new.present_s)
-        if old.samples + new.samples > 0:
-            return (a * old.samples + b * new.samples) / (old.samples + new.samples)
+        if old.present_s + new_present > 0:
+            return (a * old.present_s + b * new_present) / (old.present_s + new_present)
+        if old.samples + new_samples > 0:
+            return (a * old.samples + b * new_samples) / (old.samples + new_samples)
         return (a + b) / 2
 
     return MinuteSummary(
         minute=old.minute,
-        samples=old.samples + new.samples,
-        **{n: getattr(old, n) + getattr(new, n) for n in SECONDS_COLUMNS},
+        samples=old.samples + new_samples,
+        **{n: getattr(old, n) + getattr(new, n) * scale for n in SECONDS_COLUMNS},
         **{n: weighted(getattr(old, n), getattr(new, n)) for n in MEAN_COLUMNS},
-        **{n: getattr(old, n) + getattr(new, n) for n in SOURCE_COLUMNS},
+        **{n: getattr(old, n) + getattr(new, n) * scale for n in SOURCE_COLUMNS},
     )
+
+
+MINUTE_S = 60.0
+_SLACK_S = 1e-6  # float rounding in a minute split at tick boundaries
+
+
+_OLD_TOTAL = "(present_s + away_s + unknown_s)"
+_NEW_TOTAL = "(excluded.present_s + excluded.away_s + excluded.unknown_s)"
+_ROOM = f"max(0.0, {MINUTE_S!r} - {_OLD_TOTAL})"
+# The share of the new row that fits in the minute (see merge_minutes).
+_SCALE = (f"(CASE WHEN {_NEW_TOTAL} <= {_ROOM} + {_SLACK_S!r} THEN 1.0 "
+          f"ELSE {_ROOM} / {_NEW_TOTAL} END)")
+_NEW_PRESENT = f"(excluded.present_s * {_SCALE})"
+_NEW_SAMPLES = f"(CASE WHEN {_SCALE} > 0 THEN excluded.samples ELSE 0 END)"
 
 
 def _mean_sql(name: str) -> str:
     return (
-        f"CASE WHEN excluded.{name} IS NULL THEN {name} "
+        f"CASE WHEN excluded.{name} IS NULL OR {_SCALE} = 0 THEN {name} "
         f"WHEN {name} IS NULL THEN excluded.{name} "
-        f"WHEN present_s + excluded.present_s > 0 THEN "
-        f"({name} * present_s + excluded.{name} * excluded.present_s)"
-        f" / (present_s + excluded.present_s) "
-        f"WHEN samples + excluded.samples > 0 THEN "
-        f"({name} * samples + excluded.{name} * excluded.samples)"
-        f" / (samples + excluded.samples) "
+        f"WHEN present_s + {_NEW_PRESENT} > 0 THEN "
+        f"({name} * present_s + excluded.{name} * {_NEW_PRESENT})"
+        f" / (present_s + {_NEW_PRESENT}) "
+        f"WHEN samples + {_NEW_SAMPLES} > 0 THEN "
+        f"({name} * samples + excluded.{name} * {_NEW_SAMPLES})"
+        f" / (samples + {_NEW_SAMPLES}) "
         f"ELSE ({name} + excluded.{name}) / 2 END"
     )
 
@@ -273,9 +298,9 @@ _UPSERT_MINUTE = (
     f"INSERT INTO minutes ({', '.join(MINUTE_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in MINUTE_COLUMNS)}) "
     "ON CONFLICT(minute) DO UPDATE SET "
-    + ", ".join(f"{c} = {c} + excluded.{c}"
-                for c in (*SECONDS_COLUMNS, "samples", *SOURCE_COLUMNS))
-    + ", "
+    + ", ".join(f"{c} = {c} + excluded.{c} * {_SCALE}"
+                for c in (*SECONDS_COLUMNS, *SOURCE_COLUMNS))
+    + f", samples = samples + {_NEW_SAMPLES}, "
     + ", ".join(f"{c} = {_mean_sql(c)}" for c in MEAN_COLUMNS)
 )
 

@@ -180,16 +180,36 @@ def test_minutes_round_trip_and_range_is_half_open(tmp_path: Path) -> None:
 
 
 def test_writing_an_existing_minute_merges_it(tmp_path: Path) -> None:
+    # Two runs, each covering part of the same minute (a quick restart).
+    first = MinuteSummary(T0, 20.0, 20.0, 5.0, 0.0, 0.0, 4, neck_height=1.0, nose_height=1.2,
+                          head_size=0.45, score=None)
+    second = MinuteSummary(T0, 30.0, 30.0, 10.0, 10.0, 0.0, 8, neck_height=0.7,
+                           nose_height=1.2, head_size=0.45, score=0.5)
+    with Store(tmp_path / "p.db") as store:
+        store.write(first)
+        store.write(second)
+        (row,) = store.minutes(T0, T0 + timedelta(minutes=1))
+    assert row["present_s"] == 50.0
+    assert row["slouched_s"] == 15.0
+    assert row["away_s"] == 10.0
+    assert row["samples"] == 12
+    assert row["neck_height"] == pytest.approx((1.0 * 20 + 0.7 * 30) / 50)
+    assert row["score"] == 0.5  # NULL on one side does not count
+
+
+def test_a_minute_never_holds_more_than_60_seconds(tmp_path: Path) -> None:
+    # The clock was set back between two runs: the same minute is accounted
+    # twice. The first account stands; the second fills only the room left.
     with Store(tmp_path / "p.db") as store:
         store.write(minute(0, present=20.0, slouched=5.0, neck_height=1.0, score=None))
         store.write(minute(0, present=40.0, slouched=10.0, neck_height=0.7, score=0.5))
-        (row,) = store.minutes(T0, T0 + timedelta(minutes=1))
-    assert row["present_s"] == 60.0
-    assert row["slouched_s"] == 15.0
-    assert row["away_s"] == 60.0  # 40 + 20
-    assert row["samples"] == 24
-    assert row["neck_height"] == pytest.approx((1.0 * 20 + 0.7 * 40) / 60)
-    assert row["score"] == 0.5  # NULL on one side does not count
+        store.write(MinuteSummary(T0 + timedelta(minutes=1), 45.0, 45.0, 0.0, 0.0, 0.0, 9))
+        store.write(MinuteSummary(T0 + timedelta(minutes=1), 30.0, 30.0, 30.0, 0.0, 0.0, 6))
+        first, second = store.minutes(T0, T0 + timedelta(minutes=2))
+    assert (first["present_s"], first["away_s"], first["slouched_s"]) == (20.0, 40.0, 5.0)
+    assert first["samples"] == 12 and first["neck_height"] == 1.0
+    # 15 s of room: half of the second row's 30 s, scaled evenly.
+    assert (second["present_s"], second["slouched_s"], second["samples"]) == (60.0, 15.0, 15)
 
 
 def test_events_filter_by_time_and_kind_and_parse_detail(tmp_path: Path) -> None:
@@ -384,9 +404,10 @@ def test_locked_database_keeps_rows_in_memory_and_loses_none(
     other.execute("BEGIN EXCLUSIVE")
     caplog.set_level(logging.INFO, logger="posturewatch.store")
 
-    assert store.write(minute(1)) is False
+    half = MinuteSummary(T0 + timedelta(minutes=1), 30.0, 30.0, 0.0, 0.0, 0.0, 12)
+    assert store.write(half) is False
     assert store.write(event(70)) is False
-    assert store.write(minute(1, present=30.0)) is False  # merges once written
+    assert store.write(half) is False  # the other half of the minute: merges once written
     assert store.pending == 3
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "keeping 1 row(s) in memory" in warnings[0].getMessage()
@@ -401,7 +422,7 @@ def test_locked_database_keeps_rows_in_memory_and_loses_none(
 
     # another connection sees every row on disk
     minutes = other.execute("SELECT minute, present_s, samples FROM minutes").fetchall()
-    assert minutes == [("2026-11-16T09:00:00Z", 60.0, 12), ("2026-11-16T09:01:00Z", 90.0, 24)]
+    assert minutes == [("2026-11-16T09:00:00Z", 60.0, 12), ("2026-11-16T09:01:00Z", 60.0, 24)]
     assert other.execute("SELECT count(*) FROM events").fetchone()[0] == 2
     other.close()
     store.close()
