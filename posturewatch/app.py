@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
-from posturewatch.bounded_read import read_json
+from posturewatch.bounded_read import finite_number, read_json
 from posturewatch.calibration import CalibrationRefused, make_live_baseline
 from posturewatch.camera import FrameSource
 from posturewatch.clock import Clock
@@ -195,6 +195,10 @@ class Monitor:
         self._camera_told: set[CameraState] = set()
         self._camera_worked = False
         self._grab_message = ""
+        # The newest time already in the store: automatic events at or before
+        # it are repeats (the clock was set back since they were recorded).
+        self._recorded_until: datetime | None = _newest_stored(store)
+        self._repeats = 0
 
     # -- one tick ---------------------------------------------------------
     def sample_once(self) -> tuple[Sample, CameraState]:
@@ -318,6 +322,7 @@ class Monitor:
         if not self.load_model():
             self.finish()
             return
+        self.resume_bout(self.clock.now())
         try:
             while not self.stop.is_set():
                 result = self.safe_tick()
@@ -331,6 +336,34 @@ class Monitor:
                     break
         finally:
             self.finish()
+
+    def resume_bout(self, now: datetime) -> bool:
+        """After a restart within ``break_min_s`` (an update, a crash, a quick
+        quit and start), carry on the sitting bout the last run wrote to the
+        status file, instead of starting again at 0. True when it did."""
+        if self.status_path is None:
+            return False
+        try:
+            bout = read_json(self.status_path, 64 * 1024).get("bout")
+        except (OSError, ValueError, AttributeError):
+            return False
+        if not isinstance(bout, dict):
+            return False
+        numbers = {k: finite_number(bout.get(k)) for k in ("sitting_s", "absence_s", "water_s")}
+        nudged = finite_number(bout.get("break_nudged_at_s"))
+        try:
+            last_tick = datetime.fromisoformat(str(bout.get("last_tick"))).astimezone(UTC)
+        except (ValueError, OverflowError):
+            return False
+        if None in numbers.values() or last_tick.tzinfo is None:
+            return False
+        resumed = self.tracker.continue_bout(
+            now.astimezone(UTC), last_tick, min(numbers["sitting_s"], 86400.0),  # type: ignore[type-var]
+            numbers["absence_s"], numbers["water_s"], nudged)  # type: ignore[arg-type]
+        if resumed:
+            log.info("carrying on the sitting bout of the last run (%.0f s sitting, stopped "
+                     "at %s)", numbers["sitting_s"], last_tick.isoformat())
+        return resumed
 
     def safe_tick(self) -> TickResult | None:
         """``tick``, but a surprise (a bad frame, a model error) is logged and
@@ -347,10 +380,14 @@ class Monitor:
         return result
 
     def apply_retention_daily(self, now: datetime) -> None:
-        """Delete rows older than ``retention_days``, once per UTC day."""
+        """Once per UTC day: check the database's integrity, then delete rows
+        older than ``retention_days``."""
         if self._retention_day == now.date():
             return
         self._retention_day = now.date()
+        check = getattr(self.store, "check_integrity", None)
+        if check is not None:
+            check()  # PRAGMA quick_check; a damaged file is set aside and salvaged
         apply = getattr(self.store, "apply_retention", None)
         if apply is not None:
             removed = apply(now, self.settings.retention_days)
@@ -507,13 +544,34 @@ class Monitor:
                 if isinstance(action, Nudge):
                     self.show_nudge(action)
                 elif isinstance(action, Record):
-                    self.store.write(action.item)
+                    if not self._is_repeat(now, action.item):
+                        self.store.write(action.item)
                 elif isinstance(action, StateChanged):
                     self.set_state(action.state)
             except Exception:  # an adapter failure must never stop monitoring
                 log.exception("could not handle %r", action)
         if self._status_due(now):
             self.write_status(now)
+
+    def _is_repeat(self, now: datetime, item: object) -> bool:
+        """An automatic event (sitting started, break detected, camera change,
+        pause ended) dated at or before the newest stored time: the clock was
+        set back across a restart, and this time is recorded already. User
+        actions are never dropped; minutes are capped by the store instead."""
+        until = self._recorded_until
+        if until is None:
+            return False
+        if now > until:
+            self._recorded_until = None  # the clock has caught up
+            return False
+        if not isinstance(item, Event) or item.at > until or not _automatic(item):
+            return False
+        self._repeats += 1
+        if self._repeats == 1:
+            log.warning("the clock (%s) is behind the newest stored data (%s): it was set "
+                        "back, so events in time already recorded are not stored again",
+                        now.isoformat(), until.isoformat())
+        return True
 
     def show_nudge(self, nudge: Nudge) -> None:
         turn = self._next_stretch_turn() if nudge.kind is NudgeKind.BREAK else None
@@ -604,6 +662,7 @@ class Monitor:
         data["camera_grabs"] = self.camera_grabs
         data["signals"] = self.desktop.signals()
         data["input_presence"] = self.settings.input_presence
+        data["bout"] = self.tracker.bout_snapshot()
         try:
             write_private_text(self.status_path, json.dumps(data, indent=1))
         except OSError as exc:
@@ -677,6 +736,26 @@ def load_baseline(path: Path) -> Baseline | None:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("ignoring unreadable baseline %s (%s); run `posturewatch calibrate`", path, exc)
         return None
+
+
+def _newest_stored(store: object) -> datetime | None:
+    newest = getattr(store, "newest_time", None)
+    if newest is None:
+        return None
+    try:
+        value = newest()
+    except Exception:  # noqa: BLE001 - a guard, not a reason to fail start-up
+        log.debug("cannot read the newest stored time", exc_info=True)
+        return None
+    return value if isinstance(value, datetime) else None
+
+
+def _automatic(event: Event) -> bool:
+    """Events the tracker records on its own, from the passing of time."""
+    kind, detail = event.kind, event.detail
+    return (kind in (EventKind.SITTING_STARTED, EventKind.CAMERA)
+            or (kind is EventKind.BREAK_TAKEN and detail.get("source") == "detected")
+            or (kind is EventKind.RESUME and detail.get("auto") is True))
 
 
 def status_dict(state: State, running: bool) -> dict[str, object]:

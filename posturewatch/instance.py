@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from posturewatch.paths import make_private_dir, private_file
+
 
 class AlreadyRunning(Exception):
     """Another PostureWatch monitor holds the lock; ``pid`` is its process id."""
@@ -54,7 +56,8 @@ class InstanceLock:
 
     def acquire(self) -> None:
         """Take the lock or raise ``AlreadyRunning``."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)
+        private_file(self.path)
         handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open on purpose
         if not _try_lock(handle):
             handle.close()

@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+from posturewatch.paths import make_private_dir, private_file
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -27,15 +29,18 @@ def setup_logging(
     log_file = None
     if log_dir is not None:
         try:
-            log_dir.mkdir(parents=True, exist_ok=True)
-            log_file = log_dir / "posturewatch.log"
+            make_private_dir(log_dir)
+            log_file = private_file(log_dir / "posturewatch.log")
             handler = logging.handlers.RotatingFileHandler(
                 log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
             )
             handler.setFormatter(logging.Formatter(FORMAT))
             root.addHandler(handler)
         except OSError as exc:
-            logging.getLogger(__name__).warning("cannot write the log in %s: %s", log_dir, exc)
+            from posturewatch.storage_faults import explain
+
+            logging.getLogger(__name__).warning(
+                "%s", explain(log_dir / "posturewatch.log", exc, "the log file"))
             log_file = None
 
     def log_uncaught(exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -173,9 +174,11 @@ def tighten(path: Path) -> None:
     if os.name == "nt":
         return
     try:
-        info = path.stat()
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            return  # never follow a link out of our folders
         if info.st_uid == os.getuid() and info.st_mode & 0o077:
-            os.chmod(path, info.st_mode & 0o700)
+            os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
     except OSError:
         pass
 
@@ -207,3 +210,24 @@ def private_file(path: Path) -> Path:
     os.close(fd)
     tighten(path)
     return path
+
+
+def tighten_user_files() -> None:
+    """Make PostureWatch's own folders (config, data, state, log) and the files
+    directly in them, and in their sub-folders, private when this user owns
+    them: for files written before PostureWatch made them private. Never on
+    Windows; never raises."""
+    for folder in (config_dir(), data_dir(), state_dir(), log_dir()):
+        if not folder.is_dir():
+            continue
+        tighten(folder)
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries[:1000]:
+            tighten(entry)
+            if entry.is_dir() and not entry.is_symlink():
+                with contextlib.suppress(OSError):
+                    for inner in list(entry.iterdir())[:1000]:
+                        tighten(inner)

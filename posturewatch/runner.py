@@ -11,6 +11,7 @@ import os
 import signal
 import threading
 import time
+from contextlib import closing
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
@@ -103,13 +104,13 @@ def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzi
     source and ModelError for a pose model that cannot load at all."""
     from posturewatch.control import Spool
     from posturewatch.desktop_state import open_desktop
-    from posturewatch.store import Store
+    from posturewatch.storage_faults import open_store
 
     settings = resolved.settings
     estimator = lazy_estimator(settings)
     frames = open_source(source, settings.camera_warmup_frames, settings.camera_keep_open,
                          settings.camera_index)
-    store = Store(db_path)
+    store = open_store(db_path)  # a database that cannot be opened: rows wait in memory
     clock = clock_from_env()
     monitor = Monitor(
         settings,
@@ -156,12 +157,18 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
     ``overrides`` are what ``resolved`` was loaded with; the loop reloads the
     settings from them when the file (or the IT policy) changes."""
     setup_logging(resolved.settings.log_level, paths.log_dir())
+    prepare_user_files(resolved)
     lock = InstanceLock(paths.lock_path())
     try:
         lock.acquire()
     except AlreadyRunning as exc:
         click.echo(f"{exc} Use its tray icon, or `posturewatch status`.", err=True)
         return 1
+    except OSError as exc:
+        from posturewatch.storage_faults import explain
+
+        log.error("%s Carrying on without the single-instance lock.",
+                  explain(paths.lock_path(), exc, "the lock file"))
     started = time.monotonic()
     monitor: Monitor | None = None
     try:
@@ -190,6 +197,20 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
         if monitor is not None:
             close_monitor(monitor)
         lock.release()
+
+
+def prepare_user_files(resolved: Resolved) -> None:
+    """At start-up: say loudly in the log when the IT policy is damaged or
+    unreadable, keep a copy of a good policy beside the database, and make
+    the user's folders and files private (0700/0600) where they are not."""
+    from posturewatch.policy_guard import override_notes, remember_policy
+
+    for alert in resolved.alerts:
+        log.error("%s", alert)
+    for note in override_notes():
+        log.warning("%s", note)
+    remember_policy()
+    paths.tighten_user_files()
 
 
 def close_monitor(monitor: Monitor) -> None:
@@ -247,7 +268,7 @@ def countdown(seconds: int, clock: Clock) -> None:
 
 def calibrate_cli(resolved: Resolved, source: str | None, frames: int) -> int:
     """``posturewatch calibrate``: sample, save a baseline, say why on refusal."""
-    from posturewatch.store import Store
+    from posturewatch.storage_faults import open_store
 
     setup_logging(resolved.settings.log_level, paths.log_dir())
     settings = resolved.settings
@@ -265,7 +286,7 @@ def calibrate_cli(resolved: Resolved, source: str | None, frames: int) -> int:
         return 2
     click.echo(f"Sit upright and comfortable, look at your screen, and hold still "
                f"for {frames} seconds...")
-    with estimator, Store(paths.database_path()) as store:
+    with estimator, closing(open_store(paths.database_path())) as store:
         monitor = Monitor(settings, camera, estimator, store, RecordingNotifier(), WallClock())
         countdown(CALIBRATION_COUNTDOWN_S, WallClock())
         result = calibrate_from(monitor, frames, 1.0, WallClock(), threading.Event())

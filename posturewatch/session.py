@@ -878,6 +878,54 @@ class Tracker:
         return out
 
     # -- what the user sees --------------------------------------------------
+    # -- carrying a bout over a restart ------------------------------------
+    def bout_snapshot(self) -> dict[str, object] | None:
+        """The open sitting bout as plain data, to carry over a restart of the
+        monitor (``app.py`` keeps it in the status file): ``last_tick`` (ISO
+        UTC), ``sitting_s``, ``absence_s`` (away since last seen, as of the
+        last tick), ``water_s`` and ``break_nudged_at_s`` (sitting time of the
+        last break nudge, or None). None when no bout is open."""
+        if self._bout_start is None or self._last is None:
+            return None
+        nudged = self._break_nudged_at_sitting
+        return {
+            "last_tick": self._last.isoformat(),
+            "sitting_s": _seconds(self._sitting),
+            "absence_s": _seconds(self._absence),
+            "water_s": _seconds(self._water),
+            "break_nudged_at_s": None if nudged is None else _seconds(nudged),
+        }
+
+    def continue_bout(self, now: datetime, last_tick: datetime, sitting_s: float,
+                      absence_s: float, water_s: float = 0.0,
+                      break_nudged_at_s: float | None = None) -> bool:
+        """Before the first :meth:`step`: carry on the bout of a monitor that
+        stopped at ``last_tick`` (values from :meth:`bout_snapshot`).
+
+        The time between ``last_tick`` and ``now`` counts as absence. When that
+        absence is shorter than ``break_min_s`` (a quick restart, an update) the
+        bout goes on: sitting time, the absence run, the water counter and the
+        break-nudge pace carry over, and True is returned. Otherwise, or when
+        ``now`` is before ``last_tick`` (the clock went back), nothing changes.
+        """
+        _require_utc(now)
+        _require_utc(last_tick)
+        if self._last is not None or self._bout_start is not None:
+            return False
+        gap = now - last_tick
+        away = timedelta(seconds=max(0.0, absence_s)) + gap
+        if gap < _ZERO or away >= self._break_min or sitting_s <= 0:
+            return False
+        self._sitting = timedelta(seconds=sitting_s)
+        self._bout_start = last_tick - self._sitting
+        self._absence = away
+        self._absence_start = last_tick - timedelta(seconds=max(0.0, absence_s))
+        self._absence_counted = False
+        self._water = timedelta(seconds=max(0.0, water_s))
+        if break_nudged_at_s is not None and 0 <= break_nudged_at_s <= sitting_s:
+            self._break_nudged_at_sitting = timedelta(seconds=break_nudged_at_s)
+        return True
+
     def totals(self) -> Totals:
         """All time accounted so far, by class (exact)."""
         t = self._totals

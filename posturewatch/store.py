@@ -65,6 +65,8 @@ from typing import Any
 import sqlite_utils
 
 from posturewatch.model import Event, EventKind, MinuteSummary
+from posturewatch.paths import make_private_dir, private_file
+from posturewatch.storage_faults import explain
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,14 @@ MINUTE_COLUMNS = ("minute", *SECONDS_COLUMNS, "samples", *MEAN_COLUMNS, *SOURCE_
 EVENT_COLUMNS = ("id", "at", "kind", "detail")
 
 DEFAULT_BUSY_TIMEOUT_MS = 2000
+# The write-ahead log: past WAL_LIMIT_BYTES the store checkpoints, and when a
+# reader (another program's open read transaction) stops the checkpoint, new
+# rows wait in memory instead of growing the log without end. An emptied log
+# is cut back to WAL_KEEP_BYTES. SQLite's own auto-checkpoint runs at 4 MB.
+WAL_LIMIT_BYTES = 8 * 1024 * 1024
+WAL_KEEP_BYTES = 4 * 1024 * 1024
+# Retention warns when one pass would delete more than this share of the rows.
+RETENTION_WARN_SHARE = 0.25
 # About two months of minute rows and events: far more than a lock lasts.
 DEFAULT_MAX_PENDING = 100_000
 
@@ -462,14 +472,18 @@ def _companions(path: Path) -> list[tuple[str, Path]]:
     return [(s, Path(f"{path}{s}")) for s in ("-wal", "-shm", "-journal")]
 
 
-def _move_aside(path: Path, now: datetime) -> Path:
-    """Rename ``path`` (and its -wal/-shm/-journal) to ``NAME.damaged-STAMP``."""
-    stamp = _utc(now, "clock()").strftime("%Y%m%dT%H%M%S")
+def _free_name(path: Path, stamp: str) -> Path:
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
     n = 1
     while aside.exists():
         aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
         n += 1
+    return aside
+
+
+def _move_aside(path: Path, now: datetime) -> Path:
+    """Rename ``path`` (and its -wal/-shm/-journal) to ``NAME.damaged-STAMP``."""
+    aside = _free_name(path, _utc(now, "clock()").strftime("%Y%m%dT%H%M%S"))
     os.replace(path, aside)
     for suffix, companion in _companions(path):
         if companion.exists():
@@ -694,26 +708,70 @@ class Store:
             self._db = sqlite_utils.Database(conn, execute_plugins=False)
             return
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._clock = clock
+        self._wal_blocked = False
+        make_private_dir(self.path.parent)
+        self._open()
+
+    def _open(self) -> None:
+        """Check the file (``PRAGMA quick_check``), move a damaged one aside,
+        open it as a private (0600) file in WAL mode, migrate, salvage."""
         aside: Path | None = None
         problem = None
         if self.path.exists() and self.path.stat().st_size > 0:
-            problem = _damage(self.path, busy_timeout_ms)
+            problem = _damage(self.path, self._busy_timeout_ms)
             if problem is not None:
-                aside = _move_aside(self.path, clock())
+                aside = _move_aside(self.path, self._clock())
                 log.error("database %s is damaged (%s); moved it aside to %s",
                           self.path, problem, aside.name)
-
-        conn = _connect(str(self.path), False, busy_timeout_ms)
+        private_file(self.path)
+        conn = _connect(str(self.path), False, self._busy_timeout_ms)
         self._db = sqlite_utils.Database(conn, execute_plugins=False)
         try:
             self._db.enable_wal()
+            # After a checkpoint empties the write-ahead log, cut its file back.
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_KEEP_BYTES:d}")
             migrate(self._db)
         except BaseException:
             conn.close()
             raise
         if aside is not None and problem is not None:
             self._restore(aside, problem)
+
+    def _recover_while_running(self, problem: str) -> None:
+        """The database was damaged while open: keep a copy of it as it is now
+        (``NAME.damaged-STAMP``, with its WAL), start a fresh file, salvage
+        the copy into it. Rows held in memory stay held and are written next."""
+        with self._lock:
+            stamp = _utc(self._clock(), "clock()").strftime("%Y%m%dT%H%M%S")
+            aside = _free_name(self.path, stamp)
+            # Copy first: closing the connection checkpoints into the damaged
+            # file, and the copy must show the damage as it was found.
+            shutil.copyfile(self.path, aside)
+            wal = Path(f"{self.path}-wal")
+            if wal.exists():
+                shutil.copyfile(wal, Path(f"{aside}-wal"))
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            for stale in (self.path, *(c for _, c in _companions(self.path))):
+                with contextlib.suppress(FileNotFoundError):
+                    stale.unlink()
+            log.error("database %s was damaged while running (%s); kept a copy as %s and "
+                      "started a fresh one", self.path, problem, aside.name)
+            self._open()
+            self._restore(aside, problem)
+
+    def check_integrity(self) -> str | None:
+        """``PRAGMA quick_check`` now; on damage, recover (see
+        :meth:`_recover_while_running`) and return what was wrong, else None.
+        The monitor calls it once a day; a failed write calls it too."""
+        self._check_writable()
+        with self._lock:
+            problem = _damage(self.path, self._busy_timeout_ms)
+            if problem is not None:
+                self._recover_while_running(problem)
+            return problem
 
     @classmethod
     def open_readonly(
@@ -786,17 +844,26 @@ class Store:
     def flush(self) -> int:
         """Try to write the rows held in memory; return how many were written.
 
-        A lock, full disk or I/O error keeps them (logged once per episode);
-        any other database error is a bug and is raised.
+        A lock, full disk, read-only file or I/O error keeps them (logged once
+        per episode, as a sentence with the fix); the first failure of an
+        episode runs ``PRAGMA quick_check`` and a damaged file is set aside and
+        salvaged into a fresh one, which then takes the rows. While failing,
+        retries do not wait for the busy timeout, so a long lock never delays
+        the sampling loop. Rows also wait while the write-ahead log is over
+        :data:`WAL_LIMIT_BYTES` and a reader stops the checkpoint. Any other
+        database error is a bug and is raised.
         """
         self._check_writable()
         with self._lock:
-            if not self._pending:
+            if not self._pending or not self._wal_has_room():
                 return 0
             items = list(self._pending)
             minutes = [row for table, row in items if table == "minutes"]
             events = [row for table, row in items if table == "events"]
+            retrying = self._failing
             try:
+                if retrying:
+                    self._db.conn.execute("PRAGMA busy_timeout = 0")
                 with _write_transaction(self._db.conn):
                     if minutes:
                         self._db.conn.executemany(_UPSERT_MINUTE, minutes)
@@ -806,18 +873,63 @@ class Store:
                 if not _is_transient(error):
                     raise
                 if not self._failing:
+                    self._failing = True
+                    problem = _damage(self.path, self._busy_timeout_ms)
+                    if problem is not None:
+                        self._recover_while_running(problem)
+                        return self.flush()
                     log.warning(
                         "cannot write to %s (%s); keeping %d row(s) in memory and retrying "
-                        "on the next write", self.path, error, len(items),
+                        "on the next write. %s", self.path, error, len(items),
+                        self._advice(error),
                     )
-                    self._failing = True
                 return 0
+            finally:
+                if retrying:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.conn.execute(
+                            f"PRAGMA busy_timeout = {int(self._busy_timeout_ms):d}")
             self._pending.clear()
             if self._failing:
                 log.info("database writable again; wrote %d row(s) held in memory",
                          len(items))
                 self._failing = False
             return len(items)
+
+    def _advice(self, error: sqlite3.Error) -> str:
+        if _error_code(error) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return "Another program holds it locked; the rows are written when it lets go."
+        return explain(self.path, error)
+
+    def _wal_has_room(self) -> bool:
+        """False while the write-ahead log is over :data:`WAL_LIMIT_BYTES` and a
+        checkpoint cannot empty it (another connection's read transaction
+        pins it): then new rows wait in memory, logged once."""
+        try:
+            size = os.path.getsize(f"{self.path}-wal")
+        except OSError:
+            return True
+        if size > WAL_LIMIT_BYTES:
+            try:
+                _busy, frames, done = self._db.conn.execute(
+                    "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            except sqlite3.Error:
+                return True  # the write itself will say what is wrong
+            if frames > 0 and done < frames:
+                if not self._wal_blocked:
+                    log.warning(
+                        "the write-ahead log %s-wal has grown to %.0f MB because another "
+                        "program keeps a read transaction open on the database (a database "
+                        "browser, or a script that did not commit); PostureWatch keeps new "
+                        "rows in memory until that program closes it", self.path,
+                        size / 1e6)
+                    self._wal_blocked = True
+                return False
+        if self._wal_blocked:
+            log.info("the write-ahead log of %s checkpointed; writing the %d row(s) held",
+                     self.path, len(self._pending))
+            self._wal_blocked = False
+        return True
 
     @property
     def pending(self) -> int:
@@ -832,31 +944,65 @@ class Store:
             raise ValueError("the store is closed")
 
     def apply_retention(self, now: datetime, days: int) -> int:
-        """Delete minutes and events older than ``now - days`` (UTC); return how
-        many rows were removed. A locked database removes nothing this time
-        (logged) and returns 0; call again later."""
+        """Delete minutes and events older than ``days`` (UTC); return how many
+        rows were removed. A locked database removes nothing this time
+        (logged) and returns 0; call again later.
+
+        The clock is not trusted alone: the cutoff is ``days`` before the
+        earlier of ``now`` and the newest row stored, so a clock set years
+        ahead deletes nothing that the stored data says is recent. A pass that
+        would delete more than :data:`RETENTION_WARN_SHARE` of the rows says so
+        with a warning (the clock may be wrong, or the setting was lowered).
+        """
         self._check_writable()
         if days < 1:
             raise ValueError(f"retention must be at least 1 day, got {days}")
-        cutoff = _utc(now, "now") - timedelta(days=days)
+        now = _utc(now, "now")
         with self._lock:
+            newest = self.newest_time()
+            judge = min(now, newest) if newest is not None else now
+            cutoff = judge - timedelta(days=days)
+            minute_bound = _minute_bound(cutoff, "cutoff")
+            instant = format_instant(cutoff)
             try:
                 with _write_transaction(self._db.conn):
+                    total = self._db.execute(
+                        "SELECT (SELECT count(*) FROM minutes) + (SELECT count(*) FROM events)"
+                    ).fetchone()[0]
                     removed = self._db.execute(
-                        "DELETE FROM minutes WHERE minute < ?",
-                        [_minute_bound(cutoff, "cutoff")],
-                    ).rowcount
+                        "DELETE FROM minutes WHERE minute < ?", [minute_bound]).rowcount
                     removed += self._db.execute(
-                        "DELETE FROM events WHERE at < ?", [format_instant(cutoff)]
-                    ).rowcount
+                        "DELETE FROM events WHERE at < ?", [instant]).rowcount
             except sqlite3.Error as error:
                 if not _is_transient(error):
                     raise
                 log.warning("retention skipped: cannot write to %s (%s)", self.path, error)
                 return 0
-        if removed:
-            log.info("retention removed %d rows older than %s", removed, format_instant(cutoff))
+        if removed and removed > RETENTION_WARN_SHARE * total:
+            log.warning(
+                "retention removed %d of %d rows (%.0f%%): everything before %s, %d days "
+                "before %s (the earlier of the clock, %s, and the newest row). If the "
+                "clock is wrong, fix it; the rows are gone.", removed, total,
+                100 * removed / total, instant, days,
+                format_instant(judge), format_instant(now))
+        elif removed:
+            log.info("retention removed %d rows older than %s", removed, instant)
         return removed
+
+    def newest_time(self) -> datetime | None:
+        """The newest time stored: the latest minute's start or event, UTC;
+        None for an empty database."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT (SELECT max(minute) FROM minutes), (SELECT max(at) FROM events)"
+            ).fetchone()
+        times = []
+        for text in row:
+            if text is None:
+                continue
+            with contextlib.suppress(ValueError, TypeError):
+                times.append(parse_time(str(text)))
+        return max(times) if times else None
 
     def set_meta(self, key: str, value: str) -> None:
         """Keep a small fact in the ``meta`` table (written at once, not queued)."""

@@ -281,6 +281,7 @@ def test_retention_deletes_only_older_rows_and_counts_them(tmp_path: Path) -> No
     with Store(tmp_path / "p.db") as store:
         store.write_many([minute(0), minute(1), minute(60 * 24 * 20)])
         store.write_many([event(0), event(59), event(86400 * 20)])
+        store.write(minute(60 * 24 * 30 + 1))  # recent data: the clock is believed
         # cutoff T0 + 59.5 s: the 09:00 minute (started before it) and two events go
         assert store.apply_retention(now + timedelta(seconds=59.5), 30) == 1 + 2
         assert [r["minute"] for r in store.minutes(T0, now)] == [
