@@ -53,6 +53,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ import sqlite_utils
 
 from posturewatch.model import Event, EventKind, MinuteSummary
 from posturewatch.paths import make_private_dir, private_file
+from posturewatch.salvage_pages import read_records
 from posturewatch.storage_faults import explain
 
 log = logging.getLogger(__name__)
@@ -558,6 +560,8 @@ def _salvage_table(
         got = read(after, _BATCH)
         if got is None:
             got = read(after, 1)
+        if got and after is not None and not got[-1][key] > after:
+            got = None  # a damaged page answered out of order: skip it like a failure
         if got is None:
             # Skip the damaged stretch of keys.
             try:
@@ -633,26 +637,53 @@ def _salvage(aside: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         shutil.copyfile(aside, copy)
         if Path(f"{aside}-wal").exists():
             shutil.copyfile(Path(f"{aside}-wal"), Path(f"{copy}-wal"))
+        # Page by page first, from the pristine copy (SQL below may write to it).
+        records = read_records(copy)
+        minutes: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         try:
             conn = sqlite3.connect(copy)
             # Lets SQLite read a truncated file (header page count > file size)
             # instead of refusing it whole; this connection never writes.
             conn.execute("PRAGMA writable_schema = ON")
         except sqlite3.Error:
-            return [], []
-        try:
-            minutes = _salvage_table(
-                conn, "minutes", MINUTE_COLUMNS, _minute_to_int, _int_to_minute,
-                ceiling=_minute_to_int("9999-12-31T23:59:00Z"),
-            )
-            events = _salvage_table(
-                conn, "events", EVENT_COLUMNS, int, int, ceiling=2**62,
-            )
-        finally:
-            conn.close()
-    clean_minutes = [r for r in map(_clean_minute, minutes) if r is not None]
-    clean_events = [r for r in map(_clean_event, events) if r is not None]
+            conn = None
+        if conn is not None:
+            deadline = time.monotonic() + SALVAGE_SQL_S
+            # A damaged b-tree can send SQLite round in circles: give up on SQL
+            # after a while (the page-by-page read already has what it found).
+            conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+            try:
+                minutes = _salvage_table(
+                    conn, "minutes", MINUTE_COLUMNS, _minute_to_int, _int_to_minute,
+                    ceiling=_minute_to_int("9999-12-31T23:59:00Z"),
+                )
+                events = _salvage_table(
+                    conn, "events", EVENT_COLUMNS, int, int, ceiling=2**62,
+                )
+            finally:
+                conn.close()
+    # SQL's rows first (they are the table's, by name); the pages add the rows
+    # SQL could not reach, matched by shape and validated like any other.
+    clean_minutes = _unique(map(_clean_minute, [
+        *minutes, *(dict(zip(MINUTE_COLUMNS, v, strict=True))
+                    for v in records.index_rows if len(v) == len(MINUTE_COLUMNS))]), "minute")
+    clean_events = _unique(map(_clean_event, [
+        *events, *({"id": rowid, "at": v[1], "kind": v[2], "detail": v[3]}
+                   for rowid, v in records.table_rows if len(v) == 4 and v[0] is None)]), "id")
     return clean_minutes, clean_events
+
+
+SALVAGE_SQL_S = 20.0
+
+
+def _unique(rows: Iterable[dict[str, Any] | None], key: str) -> list[dict[str, Any]]:
+    """Rows that passed cleaning, the first of each key, in key order."""
+    seen: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        if row is not None and row[key] not in seen:
+            seen[row[key]] = row
+    return [seen[k] for k in sorted(seen)]
 
 
 # ---------------------------------------------------------------------------
