@@ -527,7 +527,8 @@ def test_garbage_in_an_events_page_is_set_aside_and_the_rest_recovered(
                for r in caplog.records if r.levelno == logging.ERROR)
 
 
-def test_a_file_that_is_not_a_database_is_kept_aside(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_database_is_kept_aside_and_read_page_by_page(
+        tmp_path: Path) -> None:
     path = tmp_path / "posturewatch.db"
     filled_database(path, 50, 5)
     data = bytearray(path.read_bytes())
@@ -536,10 +537,12 @@ def test_a_file_that_is_not_a_database_is_kept_aside(tmp_path: Path) -> None:
 
     with Store(path, clock=FakeClock(DAMAGE_TIME)) as store:
         assert store.recovery is not None
-        assert store.recovery.minutes == store.recovery.events == 0
+        # SQL refuses the whole file; its pages still hold every row.
+        assert (store.recovery.minutes, store.recovery.events) == (50, 5)
         assert "not a database" in store.recovery.problem
-        store.write(minute(0))
-        assert len(store.minutes(*WIDE)) == 1
+        assert [r["slouched_s"] for r in store.minutes(*WIDE)] == [float(i) for i in range(50)]
+        store.write(minute(50))
+        assert len(store.minutes(*WIDE)) == 51
     assert (tmp_path / "posturewatch.db.damaged-20261120T073015").read_bytes() == bytes(data)
 
 
