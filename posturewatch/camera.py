@@ -223,6 +223,9 @@ class ImageFolderSource:
         self._paths = iter(())
 
 
+MAX_CAMERA_INDEX = 1023  # OpenCV's index mixes a backend id (x100) into the camera number
+
+
 def open_source(
     spec: str | int | None, warmup_frames: int = 5, keep_open: bool = False, default_index: int = 0
 ) -> FrameSource:
@@ -230,7 +233,11 @@ def open_source(
     if spec is None or (isinstance(spec, str) and spec.strip() == ""):
         return WebcamSource(default_index, warmup_frames, keep_open)
     if isinstance(spec, int) or spec.strip().isdigit():
-        return WebcamSource(int(spec), warmup_frames, keep_open)
+        index = int(spec)
+        if not 0 <= index <= MAX_CAMERA_INDEX:
+            raise SourceError(f"{spec} is not a camera index: cameras are numbered 0 to "
+                              f"{MAX_CAMERA_INDEX}. Use --source 0 for the first webcam.")
+        return WebcamSource(index, warmup_frames, keep_open)
     path = Path(spec).expanduser()
     if path.is_dir():
         if not iter_image_paths(path):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from posturewatch import __version__, paths
+from posturewatch.cli_types import DAY_S, INTERVAL_S, FiniteFloat
 from posturewatch.config import Resolved, Settings, check_file, format_show
 
 if TYPE_CHECKING:
@@ -53,7 +54,14 @@ def parse_start(value: str | None) -> datetime:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 time ({exc})") from exc
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        # Later years leave no room for the replay's timeline (datetime ends in 9999).
+        raise click.BadParameter(f"{value!r}: give a time in the years {FIRST_YEAR} to "
+                                 f"{LAST_YEAR}, e.g. 2026-03-02T09:00")
     return moment if moment.tzinfo else moment.astimezone()
+
+
+FIRST_YEAR, LAST_YEAR = 1971, 2999
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -99,7 +107,8 @@ def open_pose(settings: Settings) -> LegacyPose | TasksPose:
               help="Use this user config file instead of the usual one.")
 @click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
               help="Database file (default: the monitor's own).")
-@click.option("--interval-s", type=float, default=None, help="Seconds between samples.")
+@click.option("--interval-s", type=INTERVAL_S, default=None,
+              help="Seconds between samples (above 0, at most a day).")
 @MODEL_OPTION
 def run(headless: bool, source: str | None, config_file: Path | None, db_path: Path | None,
         interval_s: float | None, model: str | None) -> None:
@@ -146,8 +155,8 @@ def status(as_json: bool) -> None:
 # -- replay ---------------------------------------------------------------
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.option("--interval-s", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
-              help="Simulated seconds between consecutive frames.")
+@click.option("--interval-s", type=FiniteFloat(0.1, DAY_S, "seconds (a day)"), default=5.0,
+              show_default=True, help="Simulated seconds between consecutive frames.")
 @click.option("--start", default=None, help="Simulated start, ISO 8601 (default today 09:00).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
               help="User config file for this replay (the IT policy still applies).")
@@ -207,13 +216,14 @@ def baseline_or_fail(path: Path | None, estimator: object, now: datetime) -> obj
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--baseline-from", type=click.Path(exists=True, path_type=Path), default=None,
               help="Calibrate from this upright image or folder first.")
-@click.option("--sensitivity", type=click.FloatRange(0.5, 2.0), default=None,
+@click.option("--sensitivity", type=FiniteFloat(0.5, 2.0), default=None,
               help="Posture sensitivity (default: from the settings).")
 @click.option("--stream", is_flag=True,
               help="Judge the images as one session (natural file order, img2 before img10) "
                    "with the upright reference learning as it goes; without it each image "
                    "is judged alone.")
-@click.option("--interval-s", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+@click.option("--interval-s", type=FiniteFloat(0.1, DAY_S, "seconds (a day)"), default=5.0,
+              show_default=True,
               help="With --stream: simulated seconds between consecutive images.")
 @click.option("--trace", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --stream: write one CSV row per image.")

@@ -7,6 +7,7 @@ thread; under the tray the loop moves to one worker thread (``tray.py``).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import threading
@@ -73,6 +74,8 @@ def clock_from_env() -> Clock:
     speed_text, _, start_text = value.partition("@")
     try:
         speed = float(speed_text)
+        if not math.isfinite(speed):
+            raise ValueError("the speed must be a finite number")
         start = datetime.fromisoformat(start_text) if start_text else None
         if start is not None and start.tzinfo is None:
             start = start.astimezone()
