@@ -836,7 +836,7 @@ def load(user_path: Path | None, policy_path: Path | None,
             sources.append(f"policy: {policy_path} (CANNOT BE READ: "
                            + ("using its last good copy)" if copy else "every key locked)"))
         elif read.state == "damaged":
-            broken_enforced = set(read.broken.get("enforced", set()))
+            broken_enforced = set(read.broken.get("enforced", set())) & set(KEYS)
             n = len(read.problems)
             kept = f"; the last good copy ({last_good}) supplies the rest" if copy else ""
             alerts.append(
