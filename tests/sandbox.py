@@ -93,8 +93,9 @@ def run(args: Sequence[str], env: dict[str, str], *, user: str | None = None,
         ]
     command = [sys.executable, "-m", "posturewatch", *args]
     if user is not None:
-        command = ["setpriv", f"--reuid={user}", f"--regid={user if user != 'nobody' else 'nogroup'}",
-                   "--clear-groups", "--", *command]
+        group = "nogroup" if user == "nobody" else user
+        command = ["setpriv", f"--reuid={user}", f"--regid={group}", "--clear-groups", "--",
+                   *command]
     steps.append("exec " + " ".join(shlex.quote(c) for c in command))
     return subprocess.run(["unshare", "-m", "sh", "-c", "\n".join(steps)], env=env, cwd=REPO,
                           capture_output=True, text=True, timeout=timeout)

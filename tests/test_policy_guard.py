@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 import sandbox
+
 from posturewatch import config, doctor, paths, policy_guard
 from posturewatch.config import KEYS, check_file, load
 
