@@ -53,6 +53,7 @@ from posturewatch.model import (
     CameraState,
     Event,
     EventKind,
+    MinuteSummary,
     Nudge,
     NudgeKind,
     Record,
@@ -195,9 +196,11 @@ class Monitor:
         self._camera_told: set[CameraState] = set()
         self._camera_worked = False
         self._grab_message = ""
-        # The newest time already in the store: automatic events at or before
-        # it are repeats (the clock was set back since they were recorded).
+        # The newest time already in the store. When the first tick comes
+        # before it, the clock was set back across a restart: minutes and
+        # automatic events dated up to it are recorded already (repeats).
         self._recorded_until: datetime | None = _newest_stored(store)
+        self._clock_checked = False
         self._repeats = 0
 
     # -- one tick ---------------------------------------------------------
@@ -539,6 +542,10 @@ class Monitor:
 
     # -- adapters ---------------------------------------------------------
     def dispatch(self, now: datetime, actions: list[Action]) -> None:
+        if not self._clock_checked:
+            self._clock_checked = True
+            if self._recorded_until is not None and now > self._recorded_until:
+                self._recorded_until = None  # the clock is past everything stored
         for action in actions:
             try:
                 if isinstance(action, Nudge):
@@ -554,22 +561,27 @@ class Monitor:
             self.write_status(now)
 
     def _is_repeat(self, now: datetime, item: object) -> bool:
-        """An automatic event (sitting started, break detected, camera change,
-        pause ended) dated at or before the newest stored time: the clock was
-        set back across a restart, and this time is recorded already. User
-        actions are never dropped; minutes are capped by the store instead."""
+        """A minute summary or an automatic event (sitting started, break
+        detected, camera change, pause ended) dated at or before the newest
+        stored time, in a run whose first tick came before that time: the
+        clock was set back across a restart, and this time is recorded
+        already. User actions are never dropped (and the store caps every
+        minute at 60 s whatever happens)."""
         until = self._recorded_until
         if until is None:
             return False
-        if now > until:
-            self._recorded_until = None  # the clock has caught up
+        if isinstance(item, MinuteSummary):
+            dated = item.minute
+        elif isinstance(item, Event) and _automatic(item):
+            dated = item.at
+        else:
             return False
-        if not isinstance(item, Event) or item.at > until or not _automatic(item):
+        if dated > until:
             return False
         self._repeats += 1
         if self._repeats == 1:
             log.warning("the clock (%s) is behind the newest stored data (%s): it was set "
-                        "back, so events in time already recorded are not stored again",
+                        "back, so time and events already recorded are not stored again",
                         now.isoformat(), until.isoformat())
         return True
 
