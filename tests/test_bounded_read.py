@@ -111,7 +111,7 @@ def test_read_json_refuses_size_depth_and_non_numbers(tmp_path: Path) -> None:
 
 
 def test_brackets_in_strings_and_comments_do_not_count() -> None:
-    check_nesting('note = "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[" # [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n'
+    check_nesting('note = "' + "[" * 40 + '" # ' + "[" * 40 + "\n"
                   "other = '''\n" + "{" * 100 + "\n'''\n", max_depth=2)
     check_nesting('{"s": "\\"[[[[[[[[[[[[[[[[[[[[["}', max_depth=1, toml=False)
     with pytest.raises(BoundedReadError, match=r"\(line 2\)"):
