@@ -27,7 +27,7 @@ MAX_STATUS_BYTES = 64 * 1024  # the monitor writes about 500 bytes
 _TEXT_FIELDS = ("at", "presence", "verdict", "camera", "paused_until", "next_nudge_kind",
                 "next_nudge_at")
 _SECONDS_FIELDS = ("sitting_s", "slouched_s")
-_FLAG_FIELDS = ("break_due", "in_working_hours", "baseline")
+_FLAG_FIELDS = ("break_due", "in_working_hours", "baseline", "camera_moved_since_calibration")
 _LONGEST_S = 366 * 86400.0  # no sitting bout or slouch lasts longer
 
 
