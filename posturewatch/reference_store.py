@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from posturewatch import metrics
+from posturewatch.bounded_read import MAX_JSON_BYTES, loads_json
 from posturewatch.model import Baseline, Landmarks, Sample
 from posturewatch.reference import Status, UprightReference
 
@@ -51,8 +52,8 @@ class ReferenceKeeper:
         get_meta = getattr(self.store, "get_meta", None)
         raw = get_meta(META_KEY) if get_meta is not None else None
         if raw:
-            try:
-                taken = reference.restore(json.loads(raw))
+            try:  # bounded: a hand-edited meta row must not crash start-up
+                taken = len(raw) <= MAX_JSON_BYTES and reference.restore(loads_json(raw))
             except ValueError:
                 taken = False
             if taken:

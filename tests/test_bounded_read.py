@@ -116,3 +116,13 @@ def test_brackets_in_strings_and_comments_do_not_count() -> None:
     check_nesting('{"s": "\\"[[[[[[[[[[[[[[[[[[[[["}', max_depth=1, toml=False)
     with pytest.raises(BoundedReadError, match=r"\(line 2\)"):
         check_nesting("a = 1\nb = [[[1]]]\n", max_depth=2)
+
+
+def test_a_deeply_nested_reference_state_in_the_database_is_ignored(tmp_path: Path) -> None:
+    from posturewatch.reference_store import META_KEY, ReferenceKeeper
+    from posturewatch.store import Store
+
+    with Store(tmp_path / "pw.db") as store:
+        store.set_meta(META_KEY, "[" * 5000 + "]" * 5000)  # edited by hand, or damaged
+        keeper = ReferenceKeeper(store, None, 1.0)
+        assert keeper.reference.epoch == 0  # started from the seed, not from the row
