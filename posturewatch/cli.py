@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 import time
 from datetime import UTC, datetime, tzinfo
@@ -186,8 +187,13 @@ def replay(source: Path, interval_s: float, start: str | None, config_file: Path
         fail(str(exc))
     with open_pose(resolved.settings) as estimator:
         baseline = baseline_or_fail(baseline_from, estimator, when)
-        result = run_replay(frames, estimator, resolved.settings, when, interval_s,
-                            db_path=db_path, baseline=baseline, tz=local_tz(), trace=trace)
+        try:
+            result = run_replay(frames, estimator, resolved.settings, when, interval_s,
+                                db_path=db_path, baseline=baseline, tz=local_tz(), trace=trace)
+        except (OSError, sqlite3.Error) as exc:
+            from posturewatch.storage_faults import explain
+
+            fail(explain(db_path, exc) if db_path else str(exc))
     for nudge in result["nudges"]:  # type: ignore[union-attr]
         click.echo(f"  nudge {nudge['kind']:8} at {nudge['at_s'] / 60:7.1f} min")
     click.echo(

@@ -204,3 +204,17 @@ def test_the_wal_stays_bounded_while_a_reader_holds_a_transaction(
     store.write(minute(601))  # the log starts over and is cut back
     assert wal.stat().st_size <= store_module.WAL_KEEP_BYTES
     store.close()
+
+
+@pytest.mark.model
+def test_replay_into_an_impossible_database_is_a_sentence(
+        tmp_path: Path, astronaut_video: Callable[..., Path]) -> None:
+    from click.testing import CliRunner
+
+    from posturewatch.cli import cli
+
+    (tmp_path / "data").write_text("a file")
+    result = CliRunner().invoke(cli, ["replay", str(astronaut_video(n_astronaut=1, n_blank=0)),
+                                      "--db", str(tmp_path / "data" / "replay.db")])
+    assert result.exit_code == 2
+    assert "is a file where PostureWatch needs a folder" in result.output
