@@ -153,8 +153,10 @@ def private_umask() -> int | None:
 
 def make_private_dir(path: Path) -> Path:
     """Create ``path`` (and its missing parents) as 0700 folders, honouring a
-    stricter umask; an existing folder we own loses group/other access.
-    OSError when it cannot be created (a file in the way, no permission)."""
+    stricter umask. An existing folder is left as it is: it may be anyone's
+    (``--db /tmp/x.db``); PostureWatch's own folders are tightened by
+    :func:`tighten_user_files`. OSError when it cannot be created (a file in
+    the way, no permission)."""
     path = Path(path)
     missing = [p for p in (path, *path.parents) if not p.exists()]
     for folder in reversed(missing):
@@ -163,8 +165,6 @@ def make_private_dir(path: Path) -> Path:
         except FileExistsError:
             if not folder.is_dir():
                 raise
-    if not missing:
-        tighten(path)
     return path
 
 
@@ -203,12 +203,13 @@ def write_private_text(path: Path, text: str) -> None:
 
 def private_file(path: Path) -> Path:
     """Create ``path`` empty as a 0600 file if it is missing (so whatever opens
-    it next, SQLite or a log handler, finds it private); tighten it if it is
-    there. OSError when it cannot be created."""
+    it next, SQLite or a log handler, finds it private). An existing file is
+    left as it is (see :func:`make_private_dir`), but it must be writable:
+    OSError when it cannot be created or written (a read-only file system,
+    another owner), which is the error the caller explains."""
     path = Path(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
     os.close(fd)
-    tighten(path)
     return path
 
 
@@ -218,7 +219,10 @@ def tighten_user_files() -> None:
     them: for files written before PostureWatch made them private. Never on
     Windows; never raises."""
     for folder in (config_dir(), data_dir(), state_dir(), log_dir()):
-        if not folder.is_dir():
+        try:
+            if not folder.is_dir():
+                continue
+        except OSError:  # a folder on the way this user cannot search
             continue
         tighten(folder)
         try:

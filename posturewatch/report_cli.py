@@ -54,7 +54,11 @@ def report_command(week: str | None, last: bool, fmt: str | None, output: Path |
     fmt = fmt or ("html" if (output or open_) else "text")
     settings = resolve().settings
     database = db_path or paths.database_path()
-    if not database.exists():
+    try:
+        exists = database.exists()
+    except OSError as exc:  # a folder on the way this user cannot search
+        fail(storage_problem(database, exc))
+    if not exists:
         click.echo(f"posturewatch: no database at {database} yet; the report will be empty.",
                    err=True)
     try:

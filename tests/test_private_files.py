@@ -88,3 +88,15 @@ def test_the_umask_becomes_private_and_a_stricter_one_is_kept(tmp_path: Path) ->
     assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "a" / "status.json").stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "a" / "x.db").stat().st_mode) == 0o600
+
+
+def test_a_folder_that_is_not_posturewatchs_own_is_left_alone(tmp_path: Path) -> None:
+    # `--db /tmp/x.db`: the database is private, the folder it was put in is not ours.
+    from posturewatch.store import Store
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    Store(shared / "x.db").close()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat.S_IMODE((shared / "x.db").stat().st_mode) == 0o600
