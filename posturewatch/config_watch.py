@@ -63,6 +63,7 @@ class ConfigWatch:
     policy_path: Path | None
     overrides: Mapping[str, object]
     initial: Resolved
+    last_good: Path | None = None  # the policy's last good copy (``policy_guard``)
     _stamps: tuple[Stamp, Stamp] = field(init=False)
     _known: set[tuple[str, str | None, str]] = field(init=False, default_factory=set)
     _started: bool = field(init=False, default=False)
@@ -82,7 +83,8 @@ class ConfigWatch:
         if stamps == self._stamps:
             return Check(None)
         self._stamps = stamps
-        resolved = load(self.user_path, self.policy_path, dict(self.overrides))
+        resolved = load(self.user_path, self.policy_path, dict(self.overrides),
+                        last_good=self.last_good)
         return Check(resolved, self._new(resolved.problems))
 
     def _new(self, problems: tuple[Problem, ...]) -> tuple[Problem, ...]:

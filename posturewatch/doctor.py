@@ -111,11 +111,11 @@ def check_model() -> Check:
     Never downloads: a missing file is a warning with the command that fetches it."""
     import numpy as np
 
-    from posturewatch.config import load
     from posturewatch.model_files import ModelError, choose
+    from posturewatch.policy_guard import load_settings
     from posturewatch.pose import build
 
-    settings = load(paths.user_config_path(), paths.policy_path(), {}).settings
+    settings = load_settings().settings
     choice = choose(settings.pose_model)
     if choice.problem:
         return Check("pose model", Status.FAIL, choice.problem,

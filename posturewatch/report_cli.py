@@ -4,6 +4,7 @@ re-exported here for the tray)."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,15 @@ from posturewatch.report.files import (
 from posturewatch.report.weeks import parse_week
 
 __all__ = ["report_command", "reports_dir", "write_report"]
+
+
+def storage_problem(database: Path, error: OSError | sqlite3.Error) -> str:
+    """The sentence for a report that cannot read its database or write its file."""
+    from posturewatch.storage_faults import explain
+
+    if isinstance(error, OSError) and error.filename and Path(error.filename) != database:
+        return explain(Path(error.filename), error, "the report")
+    return explain(database, error, "the database")
 
 
 @click.command("report")
@@ -70,6 +80,8 @@ def report_command(week: str | None, last: bool, fmt: str | None, output: Path |
         path, _text = write_report(database, week, last, fmt, output, settings)
     except ValueError as exc:
         fail(str(exc))
+    except (OSError, sqlite3.Error) as exc:
+        fail(storage_problem(database, exc))
     click.echo(f"Report written to {path}")
     if open_ and not open_in_browser(path):
         click.echo("No browser answered; open the file above yourself.", err=True)

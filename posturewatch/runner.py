@@ -181,7 +181,8 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
             click.echo(f"posturewatch: {exc}", err=True)
             return 2
         monitor.config_watch = ConfigWatch(config_file or paths.user_config_path(),
-                                           paths.policy_path(), overrides or {}, resolved)
+                                           paths.policy_path(), overrides or {}, resolved,
+                                           paths.last_good_policy_path())
         code = None
         if not headless:
             from posturewatch.tray import TrayUnavailable, run_tray

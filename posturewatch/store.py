@@ -735,7 +735,19 @@ class Store:
         if _readonly:
             if not self.path.exists():
                 raise FileNotFoundError(f"no database at {self.path}")
-            conn = _connect(f"{self.path.resolve().as_uri()}?mode=ro", True, busy_timeout_ms)
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            conn = _connect(uri, True, busy_timeout_ms)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                conn.close()
+                if os.access(self.path.parent, os.W_OK):
+                    raise
+                # A folder this user cannot write (a read-only mount, another
+                # owner): SQLite cannot make the write-ahead log's shared-memory
+                # file there, and nobody can be writing the database: read the
+                # file as it is.
+                conn = _connect(f"{uri}&immutable=1", True, busy_timeout_ms)
             self._db = sqlite_utils.Database(conn, execute_plugins=False)
             return
 

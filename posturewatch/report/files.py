@@ -165,7 +165,10 @@ def write_report(
     label = choose_week(week, last, tz, now)
     text = render_report(db_path, label, False, fmt, tz=tz, now=now, settings=settings)
     target = output or reports_dir() / report_filename(label, fmt)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if output is None:
+        paths.make_private_dir(target.parent)  # our folder: private (0700)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8", newline="" if fmt == "csv" else None)
     return target, text
 
