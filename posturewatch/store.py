@@ -65,6 +65,7 @@ from typing import Any
 
 import sqlite_utils
 
+from posturewatch.bounded_read import loads_json
 from posturewatch.model import Event, EventKind, MinuteSummary
 from posturewatch.paths import make_private_dir, private_file
 from posturewatch.salvage_pages import read_records
@@ -695,10 +696,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _lenient_text(raw: bytes) -> str:
+    # SQLite does not check that text is UTF-8: damaged bytes inside a sound
+    # page would fail a whole query in Python. They become U+FFFD here, and
+    # the readers below drop rows whose time no longer parses.
+    return raw.decode("utf-8", "replace")
+
+
 def _connect(target: str, uri: bool, busy_timeout_ms: int) -> sqlite3.Connection:
     conn = sqlite3.connect(
         target, uri=uri, timeout=busy_timeout_ms / 1000, check_same_thread=False
     )
+    conn.text_factory = _lenient_text
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
     return conn
 
@@ -1074,10 +1083,25 @@ class Store:
         if "minute" not in have:
             return []
         wanted = ", ".join(c for c in MINUTE_COLUMNS if c in have)
-        return self._query(
+        return self._readable(self._query(
             f"SELECT {wanted} FROM minutes WHERE minute >= ? AND minute < ? ORDER BY minute",
             bounds,
-        )
+        ), "minute")
+
+    def _readable(self, rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+        """``rows`` without those whose time ``key`` no longer parses (damaged
+        bytes that ``PRAGMA quick_check`` does not look at); logged."""
+        kept = []
+        for row in rows:
+            try:
+                parse_time(str(row[key]))
+            except (ValueError, TypeError, OverflowError):
+                continue
+            kept.append(row)
+        if len(kept) < len(rows):
+            log.warning("skipped %d unreadable row(s) of %s (damaged bytes); the rest is "
+                        "read as usual", len(rows) - len(kept), self.path)
+        return kept
 
     def events(
         self,
@@ -1101,7 +1125,7 @@ class Store:
             sql += f" AND kind IN ({', '.join('?' for _ in values)})"
             params += values
         sql += " ORDER BY at, id" if "id" in have else " ORDER BY at"
-        return [self._parse_event(r) for r in self._query(sql, params)]
+        return [self._parse_event(r) for r in self._readable(self._query(sql, params), "at")]
 
     def last_event(self, kind: EventKind | str) -> dict[str, Any] | None:
         """The newest event of ``kind`` (same shape as :meth:`events`), or None."""
@@ -1115,8 +1139,8 @@ class Store:
     @staticmethod
     def _parse_event(row: dict[str, Any]) -> dict[str, Any]:
         try:
-            detail = json.loads(row.get("detail") or "{}")
-        except ValueError:  # a damaged or hand-edited row: keep the event
+            detail = loads_json(row.get("detail") or "{}")
+        except ValueError:  # a damaged or hand-edited row (bounded): keep the event
             detail = {}
         return {**row, "detail": detail if isinstance(detail, dict) else {}}
 

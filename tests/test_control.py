@@ -172,7 +172,8 @@ FRAMES = 240  # two hours of video at one frame every 30 s
 def cli_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("POSTUREWATCH", "DISPLAY", "WAYLAND", "DBUS_"))}
-    env.update(POSTUREWATCH_HOME=str(home), POSTUREWATCH_POLICY=str(home / "no-policy.toml"))
+    env.update(POSTUREWATCH_HOME=str(home), POSTUREWATCH_TEST_MODE="1",
+               POSTUREWATCH_POLICY=str(home / "no-policy.toml"))
     return env
 
 

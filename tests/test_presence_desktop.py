@@ -72,7 +72,8 @@ def start(desktop: Desktop, tmp_path: Path, source: str, speed: float,
     (home / "config").mkdir(parents=True, exist_ok=True)
     (home / "config" / "config.toml").write_text(CONFIG, encoding="utf-8")
     env = dict(desktop.env)
-    env.update(POSTUREWATCH_HOME=str(home), POSTUREWATCH_POLICY=str(tmp_path / "no-policy.toml"),
+    env.update(POSTUREWATCH_HOME=str(home), POSTUREWATCH_TEST_MODE="1",
+               POSTUREWATCH_POLICY=str(tmp_path / "no-policy.toml"),
                POSTUREWATCH_FAKE_CLOCK=f"{speed}@2026-03-02T09:00:00+00:00")
     env.update(extra_env or {})
     log = tmp_path / "app-output.txt"
