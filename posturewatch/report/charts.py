@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from posturewatch.calendar_words import weekday_name
+from posturewatch.i18n import _, ngettext
 from posturewatch.report.palette import COLOURS as C
 from posturewatch.report.summary import DaySummary, WeekSummary
 from posturewatch.report.tips import slouch_hour
@@ -56,7 +58,7 @@ class _Frame:
         """A note in the middle of an empty plot."""
         return (
             f'<text class="empty" x="{self.left + self.plot_w / 2}" '
-            f'y="{self.top + self.plot_h / 2}" text-anchor="middle">{text}</text>'
+            f'y="{self.top + self.plot_h / 2}" text-anchor="middle">{_e(text)}</text>'
         )
 
 
@@ -81,7 +83,8 @@ def _day_labels(day: DaySummary, cx: float, frame: _Frame, bold: bool = False) -
     weight = ' font-weight="650"' if bold else ""
     below = frame.height - frame.bottom
     return (
-        f'<text x="{_f(cx)}" y="{below + 18}" text-anchor="middle"{weight}>{day.date:%a}</text>'
+        f'<text x="{_f(cx)}" y="{below + 18}" text-anchor="middle"{weight}>'
+        f"{_e(weekday_name(day.date, short=True))}</text>"
         f'<text class="axis" x="{_f(cx)}" y="{below + 33}" '
         f'text-anchor="middle">{day.date.day}</text>'
     )
@@ -135,20 +138,23 @@ def bar_chart_svg(summary: WeekSummary) -> str:
         return frame.y(seconds, ymax)
 
     desc = "; ".join(
-        f"{d.weekday}: {format_duration(d.seated_s)} seated, "
-        f"{format_duration(d.slouched_s)} of it slouched"
+        _("{weekday}: {seated} seated, {slouched} of it slouched").format(
+            weekday=d.weekday, seated=format_duration(d.seated_s),
+            slouched=format_duration(d.slouched_s))
         for d in days
         if not d.future
     )
     parts = [
-        _svg_open(frame.width, frame.height, "Seated time by day, upright and slouched", desc),
+        _svg_open(frame.width, frame.height, _("Seated time by day, upright and slouched"),
+                  desc),
         "<defs>" + _hatch("hatch-sl", C["slouch"], C["slouch-dk"]) + "</defs>",
     ]
     tick = 0.0
     while tick <= ymax + 1:
         parts.append(
             frame.hline("grid", y(tick)) + f'<text class="axis" x="{frame.left - 8}" '
-            f'y="{_f(y(tick) + 4)}" text-anchor="end">{int(tick // 3600)} h</text>'
+            f'y="{_f(y(tick) + 4)}" text-anchor="end">'
+            + _e(_("{hours} h").format(hours=int(tick // 3600))) + "</text>"
         )
         tick += step
     for i, day in enumerate(days):
@@ -157,13 +163,13 @@ def bar_chart_svg(summary: WeekSummary) -> str:
         if day.future:
             parts.append(
                 f'<text class="axis" x="{_f(cx)}" y="{_f(y(0) - 8)}" text-anchor="middle">'
-                "later</text>"
+                f"{_e(_('later'))}</text>"
             )
         elif day.seated_s > 0:
             parts.append(_bar(day, cx, bar_w, y))
     parts.append(frame.hline("base", y(0)))
     if not summary.has_data:
-        parts.append(frame.empty("No sitting recorded this week"))
+        parts.append(frame.empty(_("No sitting recorded this week")))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -244,7 +250,8 @@ def trend_svg(summary: WeekSummary) -> str:
     desc = "; ".join(
         f"{d.weekday}: {format_share(d.slouched_share)}" for d in summary.days if not d.future
     )
-    parts = [_svg_open(frame.width, frame.height, "Share of seated time slouched, by day", desc)]
+    parts = [_svg_open(frame.width, frame.height, _("Share of seated time slouched, by day"),
+                       desc)]
     tick = 0.0
     while tick <= ymax + 1e-9:
         parts.append(
@@ -256,7 +263,7 @@ def trend_svg(summary: WeekSummary) -> str:
     parts += [_day_labels(day, x(i), frame) for i, day in enumerate(summary.days)]
     parts += _trend_lines(summary, x, y)
     if all(d.slouched_share is None for d in summary.days):
-        parts.append(frame.empty("No seated time this week"))
+        parts.append(frame.empty(_("No seated time this week")))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -275,7 +282,7 @@ def _hour_range(summary: WeekSummary) -> tuple[int, int]:
     """The local hours the bout and hour charts show: 08-18 or wider to hold the data."""
     first, last = 8, 18
     for day in summary.days:
-        for start, end, _ in day.segments:
+        for start, end, _whole in day.segments:
             first = min(first, int(_wall_hours(start, day, summary.tz)))
             last = max(last, int(-(-_wall_hours(end, day, summary.tz) // 1)))
     for hour in summary.by_hour:
@@ -327,18 +334,21 @@ def _timeline_row(
     y0 = _TIMELINE_TOP + i * _ROW_H
     mid = y0 + _ROW_H / 2
     left, right = _TIMELINE_LEFT, _TIMELINE_WIDTH - _TIMELINE_RIGHT
-    extra = f" · {_f(day.hours)} h" if abs(day.hours - 24) > 0.01 else ""
+    extra = (" · " + _("{hours} h").format(hours=_f(day.hours))
+             if abs(day.hours - 24) > 0.01 else "")
     style = ' class="axis"' if day.future or not day.has_data else ' font-weight="650"'
     parts = [
-        f'<text x="0" y="{_f(mid + 4)}"{style}>{day.date:%a %d}'
-        f'<tspan class="axis" font-weight="400">{extra}</tspan></text>'
+        f'<text x="0" y="{_f(mid + 4)}"{style}>{_e(weekday_name(day.date, short=True))} '
+        f'{day.date:%d}<tspan class="axis" font-weight="400">{_e(extra)}</tspan></text>'
     ]
     if i:
         parts.append(f'<line class="grid" x1="{left}" x2="{right}" y1="{y0}" y2="{y0}"/>')
     if day.future:
-        parts.append(f'<text class="empty" x="{left + 8}" y="{_f(mid + 4)}">later this week</text>')
+        parts.append(f'<text class="empty" x="{left + 8}" y="{_f(mid + 4)}">'
+                     f"{_e(_('later this week'))}</text>")
     elif not day.segments and not day.has_data:
-        parts.append(f'<text class="empty" x="{left + 8}" y="{_f(mid + 4)}">no data</text>')
+        parts.append(f'<text class="empty" x="{left + 8}" y="{_f(mid + 4)}">'
+                     f"{_e(_('no data'))}</text>")
     else:
         parts += [_bout_block(summary, day, segment, x, mid) for segment in day.segments]
     return parts
@@ -355,12 +365,14 @@ def timeline_svg(summary: WeekSummary) -> str:
         return left + (min(max(hours, first), last) - first) / (last - first) * plot_w
 
     desc = "; ".join(
-        f"{d.weekday}: {len(d.bouts)} sitting bouts, longest {format_duration(d.longest_bout_s)}"
+        ngettext("{weekday}: {n} sitting bout, longest {longest}",
+                 "{weekday}: {n} sitting bouts, longest {longest}", len(d.bouts)).format(
+            weekday=d.weekday, n=len(d.bouts), longest=format_duration(d.longest_bout_s))
         for d in summary.days
         if not d.future
     )
     parts = [
-        _svg_open(width, height, "Sitting bouts through each day, local time", desc),
+        _svg_open(width, height, _("Sitting bouts through each day, local time"), desc),
         "<defs>" + _hatch("hatch-long", C["long"], C["long-dk"], 6, 1.6) + "</defs>",
     ]
     every = 1 if last - first <= 14 else 2
@@ -396,12 +408,14 @@ def hours_svg(summary: WeekSummary) -> str:
         return frame.y(share, ymax)
 
     desc = "; ".join(
-        f"{h.hour:02d}:00 {format_share(h.share)} of {format_duration(h.seated_s)}"
+        _("{hour} {share} of {seated}").format(hour=f"{h.hour:02d}:00",
+                                               share=format_share(h.share),
+                                               seated=format_duration(h.seated_s))
         for h in summary.by_hour
         if h.seated_s > 0
     )
     parts = [
-        _svg_open(frame.width, frame.height, "Share slouched by hour of the day", desc),
+        _svg_open(frame.width, frame.height, _("Share slouched by hour of the day"), desc),
         "<defs>" + _hatch("hatch-hr", C["slouch"], C["slouch-dk"]) + "</defs>",
         frame.hline("grid", y(ymax / 2)) + f'<text class="axis" x="{frame.left - 8}" '
         f'y="{_f(y(ymax / 2) + 4)}" text-anchor="end">{round(ymax * 50)}%</text>'

@@ -19,6 +19,7 @@ from pathlib import Path
 from posturewatch import paths
 from posturewatch.clock import local_zone
 from posturewatch.config import Settings
+from posturewatch.i18n import _
 from posturewatch.report.html import render_html
 from posturewatch.report.records import render_csv, render_json
 from posturewatch.report.rows import Rows
@@ -53,14 +54,13 @@ def report_filename(week: str, fmt: str) -> str:
 
 def _older_notes(columns: tuple[str, ...], needed: tuple[str, ...]) -> list[str]:
     if "minute" not in columns:
-        return ["This database has no minute summaries table."]
+        return [_("This database has no minute summaries table.")]
     missing = [c for c in needed if c not in columns]
     if not missing:
         return []
     return [
-        "This database is from an older version (no "
-        + ", ".join(missing)
-        + " in its minute summaries); those count as zero."
+        _("This database is from an older version (no {columns} in its minute summaries); "
+          "those count as zero.").format(columns=", ".join(missing))
     ]
 
 
@@ -80,7 +80,8 @@ def load_rows(db_path: Path, start: datetime, end: datetime) -> Rows:
 
     db_path = Path(db_path)
     if not db_path.exists():
-        return Rows(minutes=(), events=(), notes=(f"No database yet at {db_path}.",))
+        note = _("No database yet at {path}.").format(path=db_path)
+        return Rows(minutes=(), events=(), notes=(note,))
     low = datetime.combine(start.astimezone(UTC).date() - timedelta(days=1), datetime.min.time(),
                            tzinfo=UTC)
     high = datetime.combine(end.astimezone(UTC).date() + timedelta(days=1), datetime.min.time(),

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from posturewatch.i18n import N_, _
 from posturewatch.report.nudges import NUDGE_KINDS, NudgeCount
 from posturewatch.report.summary import DaySummary, PeriodTotals, WeekSummary
 from posturewatch.report.tips import HEALTH_NOTE, choose_tips
@@ -110,23 +111,30 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# key: (the term as the page shows it, its definition); marked here, translated when used.
 DEFINITIONS = {
-    "present": "time a person was in front of the camera",
-    "seated": "time at the desk counted as sitting",
-    "slouched_share": "slouched seconds divided by seated seconds",
-    "sitting_bout": "sitting without an absence of {break_min} or more; short absences "
-    "count as part of the bout; a bout belongs to the day it started",
-    "break": "a break recorded by the monitor (away {break_min} or more, or declared)",
-    "followed": "break nudge: a break within 30 min; water: water logged within 15 min; "
-    "posture: marked done, or mostly upright in the 5 minutes after",
-    "times": "local time in the report's time zone; a DST day has 23 or 25 hours",
+    "present": (N_("Present"), N_("time a person was in front of the camera")),
+    "seated": (N_("Seated"), N_("time at the desk counted as sitting")),
+    "slouched_share": (N_("Slouched share"), N_("slouched seconds divided by seated seconds")),
+    "sitting_bout": (N_("Sitting bout"), N_(
+        "sitting without an absence of {break_min} or more; short absences "
+        "count as part of the bout; a bout belongs to the day it started")),
+    "break": (N_("Break"), N_(
+        "a break recorded by the monitor (away {break_min} or more, or declared)")),
+    "followed": (N_("Followed"), N_(
+        "break nudge: a break within 30 min; water: water logged within 15 min; "
+        "posture: marked done, or mostly upright in the 5 minutes after")),
+    "times": (N_("Times"), N_(
+        "local time in the report's time zone; a DST day has 23 or 25 hours")),
 }
 
 
-def definitions(summary: WeekSummary) -> dict[str, str]:
-    """``DEFINITIONS`` with this report's break length filled in."""
+def definitions(summary: WeekSummary, readable: bool = False) -> dict[str, str]:
+    """``DEFINITIONS`` with this report's break length filled in, keyed by
+    their stable names (JSON) or, ``readable``, by the term as the page shows it."""
     brk = format_duration(summary.break_min_s)
-    return {k: v.format(break_min=brk) for k, v in DEFINITIONS.items()}
+    return {(_(term) if readable else key): _(text).format(break_min=brk)
+            for key, (term, text) in DEFINITIONS.items()}
 
 
 def _bouts(summary: WeekSummary) -> list[dict[str, Any]]:
@@ -177,7 +185,7 @@ def report_data(summary: WeekSummary) -> dict[str, Any]:
         "sitting_bouts": _bouts(summary),
         "slouch_by_hour": _hours(summary),
         "tips": [{"key": t.key, "title": t.title, "text": t.text} for t in choose_tips(summary)],
-        "health_note": HEALTH_NOTE,
+        "health_note": _(HEALTH_NOTE),
         "notes": list(summary.notes),
         "definitions": definitions(summary),
     }

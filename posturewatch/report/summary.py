@@ -50,6 +50,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from posturewatch.calendar_words import weekday_name
+from posturewatch.i18n import N_, _
 from posturewatch.report.nudges import (
     NUDGE_KINDS,
     NudgeCount,
@@ -59,7 +61,6 @@ from posturewatch.report.nudges import (
 )
 from posturewatch.report.rows import EventRow, Minute, Rows, read_events, read_minutes
 from posturewatch.report.weeks import (
-    WEEKDAY_NAMES,
     local_midnight,
     shift_week,
     week_bounds,
@@ -129,7 +130,8 @@ class DaySummary(_SeatedSplit):
 
     @property
     def weekday(self) -> str:
-        return WEEKDAY_NAMES[self.date.weekday()]
+        """The day's name in the reader's language ('Monday')."""
+        return weekday_name(self.date)
 
     @property
     def has_data(self) -> bool:
@@ -460,7 +462,7 @@ def _by_hour(minutes: Sequence[Minute], start: datetime, end: datetime,
     return tuple(HourSlouch(h, seated[h], slouched[h]) for h in range(24))
 
 
-_NO_EVENTS_NOTE = (
+_NO_EVENTS_NOTE = N_(
     "This database has no events table: breaks are counted from the "
     "minute rows, and nudges, water and calibration are unknown."
 )
@@ -518,7 +520,7 @@ def summarize(
         by_hour=_by_hour(minutes, start, end, tz),
         partial=partial,
         now=now,
-        notes=(*rows.notes, _NO_EVENTS_NOTE) if events is None else tuple(rows.notes),
+        notes=(*rows.notes, _(_NO_EVENTS_NOTE)) if events is None else tuple(rows.notes),
         break_min_s=break_min_s,
         sit_limit_min=sit_limit_min,
         events_known=events is not None,

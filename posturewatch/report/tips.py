@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from posturewatch.calendar_words import weekday_name
+from posturewatch.i18n import N_, _, ngettext
 from posturewatch.report.summary import HourSlouch, WeekSummary
 from posturewatch.report.wording import format_duration, format_share
 
-HEALTH_NOTE = (
+HEALTH_NOTE = N_(
     "These are general wellness suggestions, not medical advice. If pain in your back, "
     "neck, shoulders or wrists persists or keeps coming back, talk to a doctor or "
     "physiotherapist."
@@ -60,19 +62,21 @@ def _long_bouts(summary: WeekSummary) -> Tip | None:
         return None
     worst = max(long_bouts, key=lambda b: b.duration_s)
     day = next(d for d in summary.days if worst in d.bouts)
-    many = (
-        f"{len(long_bouts)} stretches lasted "
-        f"{format_duration(LONG_BOUT_FACTOR * limit_s)} or more"
-        if len(long_bouts) > 1
-        else f"it was the only one of {format_duration(LONG_BOUT_FACTOR * limit_s)} or more"
-    )
+    long = format_duration(LONG_BOUT_FACTOR * limit_s)
+    if len(long_bouts) > 1:
+        text = _("Your longest stretch without a break was {longest} on {weekday}, and {n} "
+                 "stretches lasted {long} or more.")
+    else:
+        text = _("Your longest stretch without a break was {longest} on {weekday}, and it "
+                 "was the only one of {long} or more.")
+    text = text.format(longest=format_duration(worst.duration_s),
+                       weekday=weekday_name(day.date), n=len(long_bouts), long=long)
     return Tip(
         "long_bouts",
-        "Break up long sitting",
-        f"Your longest stretch without a break was {format_duration(worst.duration_s)} "
-        f"on {day.weekday}, and {many}. Try to stand up at least every "
-        f"{format_duration(limit_s)}: a two-minute walk, a trip for water or a "
-        "phone call taken standing all count.",
+        _("Break up long sitting"),
+        text + " " + _("Try to stand up at least every {limit}: a two-minute walk, a trip "
+                       "for water or a phone call taken standing all count.").format(
+            limit=format_duration(limit_s)),
     )
 
 
@@ -84,17 +88,20 @@ def _few_breaks(summary: WeekSummary) -> Tip | None:
     ):
         return None
     every = format_duration(totals.seated_s / totals.breaks) if totals.breaks else None
+    seated = format_duration(totals.seated_s)
     taken = (
-        f"You took {totals.breaks} break{'s' if totals.breaks != 1 else ''} in "
-        f"{format_duration(totals.seated_s)} of sitting, about one every {every}."
+        ngettext("You took {n} break in {seated} of sitting, about one every {every}.",
+                 "You took {n} breaks in {seated} of sitting, about one every {every}.",
+                 totals.breaks).format(n=totals.breaks, seated=seated, every=every)
         if every
-        else f"No breaks were recorded in {format_duration(totals.seated_s)} of sitting."
+        else _("No breaks were recorded in {seated} of sitting.").format(seated=seated)
     )
     return Tip(
         "few_breaks",
-        "More, shorter breaks",
-        taken + " Short breaks often do more than one long one: get up, walk a few "
-        "steps, stretch your arms overhead, and let your eyes rest on something far away.",
+        _("More, shorter breaks"),
+        taken + " " + _("Short breaks often do more than one long one: get up, walk a few "
+                        "steps, stretch your arms overhead, and let your eyes rest on "
+                        "something far away."),
     )
 
 
@@ -104,19 +111,20 @@ def _slouching(summary: WeekSummary) -> Tip | None:
     if hour is not None and hour.share is not None:
         return Tip(
             "slouch_hour",
-            f"Watch the {hour.hour:02d}:00 hour",
-            f"You slouched most between {hour.hour:02d}:00 and {(hour.hour + 1) % 24:02d}:00 "
-            f"({format_share(hour.share)} of seated time, against {format_share(week_share)} "
-            "over the week). That is a good time for a short walk, a stretch, or a "
-            "glass of water.",
+            _("Watch the {hour} hour").format(hour=f"{hour.hour:02d}:00"),
+            _("You slouched most between {start} and {end} ({share} of seated time, against "
+              "{week_share} over the week). That is a good time for a short walk, a stretch, "
+              "or a glass of water.").format(
+                start=f"{hour.hour:02d}:00", end=f"{(hour.hour + 1) % 24:02d}:00",
+                share=format_share(hour.share), week_share=format_share(week_share)),
         )
     if week_share >= HIGH_SLOUCH_SHARE:
         return Tip(
             "high_slouch",
-            "Bring the screen to you",
-            f"You slouched for {format_share(week_share)} of your seated time. Set the top "
-            "of the screen at or a little below eye level, about an arm's length away, and "
-            "sit back in the chair with your feet flat.",
+            _("Bring the screen to you"),
+            _("You slouched for {share} of your seated time. Set the top of the screen at or "
+              "a little below eye level, about an arm's length away, and sit back in the "
+              "chair with your feet flat.").format(share=format_share(week_share)),
         )
     return None
 
@@ -130,13 +138,17 @@ def _little_water(summary: WeekSummary) -> Tip | None:
     ):
         return None
     per_day = totals.water / totals.desk_days
+    drinks = ngettext("You logged {n} drink", "You logged {n} drinks", totals.water).format(
+        n=totals.water)
+    days = ngettext("over {n} day at the desk (about {per_day} a day).",
+                    "over {n} days at the desk (about {per_day} a day).",
+                    totals.desk_days).format(n=totals.desk_days, per_day=f"{per_day:.1f}")
     return Tip(
         "little_water",
-        "Keep water within reach",
-        f"You logged {totals.water} drink{'s' if totals.water != 1 else ''} over "
-        f"{totals.desk_days} day{'s' if totals.desk_days != 1 else ''} at the desk "
-        f"(about {per_day:.1f} a day). Keep a glass or bottle on the desk and refill it "
-        "whenever you stand up; sipping through the day is easier than catching up.",
+        _("Keep water within reach"),
+        f"{drinks} {days} "
+        + _("Keep a glass or bottle on the desk and refill it whenever you stand up; sipping "
+            "through the day is easier than catching up."),
     )
 
 
@@ -146,19 +158,24 @@ def _ignored_nudges(summary: WeekSummary) -> Tip | None:
         return None
     return Tip(
         "ignored_nudges",
-        "Make nudges fit your day",
-        f"You followed {followed} of {shown} nudges. If they arrive at bad moments, "
-        "set your working hours or a longer sitting limit in the settings: a nudge "
-        "you act on is worth more than three you dismiss.",
+        _("Make nudges fit your day"),
+        ngettext("You followed {followed} of {shown} nudge.",
+                 "You followed {followed} of {shown} nudges.", shown).format(
+            followed=followed, shown=shown)
+        + " " + _("If they arrive at bad moments, set your working hours or a longer sitting "
+                  "limit in the settings: a nudge you act on is worth more than three you "
+                  "dismiss."),
     )
 
 
-STEADY_WEEK = Tip(
-    "steady_week",
-    "A steady week",
-    "Your sitting stretches stayed short and your posture held up. Keep the "
-    "habit: stand up, move and drink water regularly.",
-)
+def steady_week() -> Tip:
+    """The tip for a week with nothing to improve."""
+    return Tip(
+        "steady_week",
+        _("A steady week"),
+        _("Your sitting stretches stayed short and your posture held up. Keep the "
+          "habit: stand up, move and drink water regularly."),
+    )
 
 # Each rule looks at the week and gives its tip or None; the first MAX_TIPS given are shown.
 RULES = (_long_bouts, _few_breaks, _slouching, _little_water, _ignored_nudges)
@@ -169,4 +186,4 @@ def choose_tips(summary: WeekSummary) -> list[Tip]:
     if summary.totals.present_s <= 0:
         return []
     tips = [tip for rule in RULES if (tip := rule(summary)) is not None]
-    return (tips or [STEADY_WEEK])[:MAX_TIPS]
+    return (tips or [steady_week()])[:MAX_TIPS]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from html import escape as _escape
 
+from posturewatch.calendar_words import month_name, weekday_name
+from posturewatch.i18n import _
 from posturewatch.report.summary import WeekSummary
-from posturewatch.report.weeks import WEEKDAY_NAMES
 
 
 def format_duration(seconds: float) -> str:
@@ -14,8 +15,10 @@ def format_duration(seconds: float) -> str:
     minutes = int(round(max(0.0, seconds) / 60))
     hours, minutes = divmod(minutes, 60)
     if not hours:
-        return f"{minutes} min"
-    return f"{hours} h" if not minutes else f"{hours} h {minutes:02d} min"
+        return _("{minutes} min").format(minutes=minutes)
+    if not minutes:
+        return _("{hours} h").format(hours=hours)
+    return _("{hours} h {minutes} min").format(hours=hours, minutes=f"{minutes:02d}")
 
 
 def format_share(share: float | None) -> str:
@@ -28,8 +31,10 @@ def format_short(seconds: float) -> str:
     minutes = int(round(max(0.0, seconds) / 60))
     hours, minutes = divmod(minutes, 60)
     if not hours:
-        return f"{minutes}m"
-    return f"{hours}h" if not minutes else f"{hours}h {minutes:02d}m"
+        return _("{minutes}m").format(minutes=minutes)
+    if not minutes:
+        return _("{hours}h").format(hours=hours)
+    return _("{hours}h {minutes}m").format(hours=hours, minutes=f"{minutes:02d}")
 
 
 def format_number(x: float) -> str:
@@ -45,11 +50,17 @@ def escape(value: object) -> str:
 def period_label(summary: WeekSummary) -> str:
     """The week's dates: '16–22 November 2026', '30 Nov – 6 Dec 2026'."""
     first, last = summary.first_day, summary.last_day
+    names = {"d1": first.day, "d2": last.day, "m1": month_name(first, short=True),
+             "m2": month_name(last, short=True), "y1": first.year, "y2": last.year,
+             "month": month_name(last)}
     if first.month == last.month:
-        return f"{first.day}–{last.day} {last:%B %Y}"
+        # Translators: a week within one month: 16–22 November 2026.
+        return _("{d1}–{d2} {month} {y2}").format(**names)
     if first.year == last.year:
-        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+        # Translators: a week across two months: 30 Nov – 6 Dec 2026.
+        return _("{d1} {m1} – {d2} {m2} {y2}").format(**names)
+    # Translators: a week across two years: 29 Dec 2025 – 4 Jan 2026.
+    return _("{d1} {m1} {y1} – {d2} {m2} {y2}").format(**names)
 
 
 def through_label(summary: WeekSummary) -> str | None:
@@ -57,4 +68,4 @@ def through_label(summary: WeekSummary) -> str | None:
     if not summary.partial or summary.now is None:
         return None
     local = summary.now.astimezone(summary.tz)
-    return f"{WEEKDAY_NAMES[local.weekday()]} {local:%H:%M}"
+    return f"{weekday_name(local)} {local:%H:%M}"
