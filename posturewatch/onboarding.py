@@ -25,6 +25,7 @@ from pathlib import Path
 
 from posturewatch import paths
 from posturewatch.calibration import CalibrationRefused, make_live_baseline
+from posturewatch.i18n import N_, _, pgettext
 from posturewatch.model import Baseline, CameraState, Landmarks, Sample
 
 log = logging.getLogger(__name__)
@@ -36,50 +37,50 @@ CALIBRATION_SPACING_S = 1.0
 COUNTDOWN_S = 3
 
 # User-facing texts (kept together here so they can be translated).
-WINDOW_TITLE = "Welcome to PostureWatch"
+WINDOW_TITLE = N_("Welcome to PostureWatch")
 PAGES: tuple[tuple[str, str], ...] = (
-    ("Welcome to PostureWatch",
-     "PostureWatch sits quietly in your system tray. Every few seconds it looks through "
+    (N_("Welcome to PostureWatch"),
+     N_("PostureWatch sits quietly in your system tray. Every few seconds it looks through "
      "your webcam at how you sit, and now and then it reminds you, kindly and not too "
      "often, to stand up and move, to drink some water, or to sit up straight.\n\n"
      "This short tour takes a minute. You can skip it and come back to any of it later "
-     "from the tray menu."),
-    ("What it keeps",
-     "Only numbers: how long you sat, how upright you were, when you took a break or "
+     "from the tray menu.")),
+    (N_("What it keeps"),
+     N_("Only numbers: how long you sat, how upright you were, when you took a break or "
      "drank water. No photo or video of you is ever saved or sent anywhere, and "
      "PostureWatch uses no network at all.\n\n"
      "The camera is switched on for a moment for each look and off in between. "
      "Everything stays on this computer, in:\n{data_dir}\n\n"
-     "Your organisation's IT department may have set or locked some settings."),
-    ("Camera check",
-     "This is what PostureWatch sees: points for your eyes, ears, nose and shoulders, "
-     "drawn on a blank page. The camera picture itself is never shown or saved."),
-    ("Calibrate",
-     "PostureWatch works best when it knows how you sit upright. Sit comfortably and "
+     "Your organisation's IT department may have set or locked some settings.")),
+    (N_("Camera check"),
+     N_("This is what PostureWatch sees: points for your eyes, ears, nose and shoulders, "
+     "drawn on a blank page. The camera picture itself is never shown or saved.")),
+    (N_("Calibrate"),
+     N_("PostureWatch works best when it knows how you sit upright. Sit comfortably and "
      "tall, shoulders relaxed, and look at your screen. Press Start: after a 3-second "
-     "countdown, hold still for about 5 seconds."),
-    ("All set",
-     "PostureWatch is now in your tray. Click its icon for the menu: pause it, log a "
+     "countdown, hold still for about 5 seconds.")),
+    (N_("All set"),
+     N_("PostureWatch is now in your tray. Click its icon for the menu: pause it, log a "
      "break or a glass of water, open your weekly report, or change the settings.\n\n"
-     "You can calibrate again at any time from the tray menu."),
+     "You can calibrate again at any time from the tray menu.")),
 )
-SKIP_LABEL = "Skip"
-BACK_LABEL = "Back"
-NEXT_LABEL = "Next"
-FINISH_LABEL = "Finish"
-START_LABEL = "Start calibration"
-AGAIN_LABEL = "Try again"
-KEEP_LABEL = "Keep it: this is how I sit upright"
-CAMERA_LABEL = "Camera number"
-LOGIN_LABEL = "Start PostureWatch when I log in"
-SEEN = "I can see your head and shoulders."
-PARTLY = "I can see you, but not clearly: face the camera with both shoulders in view."
-NOBODY = "I cannot see anyone. Sit in front of the camera."
-STARTING = "Starting the camera\u2026"
-HOLD_STILL = "Hold still\u2026"
-CALIBRATED = "Calibrated. PostureWatch now measures against your own upright posture."
-REFUSED = "That did not work: {reason}"
-NO_CAMERA = "The camera gives no picture ({state}). {help}"
+SKIP_LABEL = N_("Skip")
+BACK_LABEL = N_("Back")
+NEXT_LABEL = N_("Next")
+FINISH_LABEL = N_("Finish")
+START_LABEL = N_("Start calibration")
+AGAIN_LABEL = N_("Try again")
+KEEP_LABEL = N_("Keep it: this is how I sit upright")
+CAMERA_LABEL = N_("Camera number")
+LOGIN_LABEL = N_("Start PostureWatch when I log in")
+SEEN = N_("I can see your head and shoulders.")
+PARTLY = N_("I can see you, but not clearly: face the camera with both shoulders in view.")
+NOBODY = N_("I cannot see anyone. Sit in front of the camera.")
+STARTING = N_("Starting the camera\u2026")
+HOLD_STILL = N_("Hold still\u2026")
+CALIBRATED = N_("Calibrated. PostureWatch now measures against your own upright posture.")
+REFUSED = N_("That did not work: {reason}")
+NO_CAMERA = N_("The camera gives no picture ({state}). {help}")
 
 
 def marker_path() -> Path:
@@ -108,22 +109,32 @@ def mark_welcomed(now: datetime | None = None) -> None:
 
 def page_text(index: int) -> tuple[str, str]:
     title, body = PAGES[index]
-    return title, body.format(data_dir=paths.data_dir())
+    return _(title), _(body).format(data_dir=paths.data_dir())
+
+
+def camera_state_words(state: CameraState) -> str:
+    """A camera state in a word or two ("busy")."""
+    # Translators: a camera's state, in "The camera gives no picture (missing)."
+    words = {CameraState.MISSING: pgettext("camera", "missing"),
+             CameraState.BUSY: pgettext("camera", "busy"),
+             CameraState.COVERED: pgettext("camera", "covered"),
+             CameraState.NO_PICTURE: pgettext("camera", "no_picture")}
+    return words.get(state, state.value)
 
 
 def describe(sample: Sample | None, state: CameraState, help_text: str = "") -> str:
     """The line under the preview: what the camera check found."""
     if state is not CameraState.OK:
         if state is CameraState.ENDED:
-            return NO_CAMERA.format(state="the video ended", help="")
-        return NO_CAMERA.format(state=state.value, help=help_text).strip()
+            return _(NO_CAMERA).format(state=_("the video ended"), help="").strip()
+        return _(NO_CAMERA).format(state=camera_state_words(state), help=help_text).strip()
     if sample is None:
-        return STARTING
+        return _(STARTING)
     if not sample.present:
-        return NOBODY
+        return _(NOBODY)
     if sample.metrics is None or sample.verdict.value == "unknown":
-        return PARTLY
-    return SEEN
+        return _(PARTLY)
+    return _(SEEN)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from tkinter import font as tkfont
 from tkinter import ttk
 
 from posturewatch import onboarding as ob
+from posturewatch.i18n import _
 from posturewatch.model import Baseline, CameraState, Landmarks
 from posturewatch.settings_window import Autostart
 
@@ -62,7 +63,7 @@ class WelcomeWindow:
         self.calibrated: Baseline | None = None
         self.status = tk.StringVar(root)
         self.login = tk.BooleanVar(root, value=self._login_enabled())
-        root.title(ob.WINDOW_TITLE)
+        root.title(_(ob.WINDOW_TITLE))
         root.resizable(False, False)
         root.minsize(500, 0)
         if root.tk.call("tk", "windowingsystem") == "x11":
@@ -91,23 +92,23 @@ class WelcomeWindow:
         self.status_label.grid(row=3, column=0, columnspan=3, sticky="w", pady=(4, 4))
         actions = ttk.Frame(outer)
         actions.grid(row=4, column=0, columnspan=3, pady=4)
-        self.action = ttk.Button(actions, text=ob.START_LABEL, command=self.start_calibration)
+        self.action = ttk.Button(actions, text=_(ob.START_LABEL), command=self.start_calibration)
         self.action.grid(row=0, column=0, padx=4)
-        self.keep = ttk.Button(actions, text=ob.KEEP_LABEL, command=self.keep_anyway)
+        self.keep = ttk.Button(actions, text=_(ob.KEEP_LABEL), command=self.keep_anyway)
         self.keep.grid(row=0, column=1, padx=4)
         self.keep.grid_remove()
         self.refused_baseline: Baseline | None = None
         self._actions = actions
-        self.login_box = ttk.Checkbutton(outer, text=ob.LOGIN_LABEL, variable=self.login)
+        self.login_box = ttk.Checkbutton(outer, text=_(ob.LOGIN_LABEL), variable=self.login)
         self.login_box.grid(row=5, column=0, columnspan=3, sticky="w")
         buttons = ttk.Frame(outer)
         buttons.grid(row=6, column=0, columnspan=3, sticky="ew", pady=(12, 0))
         buttons.columnconfigure(1, weight=1)
-        self.skip_button = ttk.Button(buttons, text=ob.SKIP_LABEL, command=self.skip)
+        self.skip_button = ttk.Button(buttons, text=_(ob.SKIP_LABEL), command=self.skip)
         self.skip_button.grid(row=0, column=0, sticky="w")
-        self.back_button = ttk.Button(buttons, text=ob.BACK_LABEL, command=self.back)
+        self.back_button = ttk.Button(buttons, text=_(ob.BACK_LABEL), command=self.back)
         self.back_button.grid(row=0, column=2, padx=4)
-        self.next_button = ttk.Button(buttons, text=ob.NEXT_LABEL, command=self.next)
+        self.next_button = ttk.Button(buttons, text=_(ob.NEXT_LABEL), command=self.next)
         self.next_button.grid(row=0, column=3)
         self.next_button.focus_set()
         self.root.bind("<Return>", lambda _e: self.next())
@@ -131,7 +132,7 @@ class WelcomeWindow:
             self._stop_feed()
         self.back_button.state(["!disabled"] if index > 0 else ["disabled"])
         last = index == len(ob.PAGES) - 1
-        self.next_button.configure(text=ob.FINISH_LABEL if last else ob.NEXT_LABEL)
+        self.next_button.configure(text=_(ob.FINISH_LABEL) if last else _(ob.NEXT_LABEL))
         self.skip_button.state(["disabled"] if last else ["!disabled"])
 
     # -- the camera ---------------------------------------------------------------------
@@ -143,7 +144,7 @@ class WelcomeWindow:
                                     pose_model=settings.pose_model,
                                     pose_model_url=settings.pose_model_url)
             self.feed.start()
-            self.status.set(ob.STARTING)
+            self.status.set(_(ob.STARTING))
 
     def _stop_feed(self) -> None:
         if self.feed is not None:
@@ -160,7 +161,7 @@ class WelcomeWindow:
             if self.countdown_left > 0:
                 self._draw_number(str(self.countdown_left))
             elif feed.calibrating:
-                self.status.set(ob.HOLD_STILL)
+                self.status.set(_(ob.HOLD_STILL))
             elif feed.result is not None and self.page == 3:
                 self._show_result(feed)
             elif view.camera is not CameraState.OK or view.sample is not None:
@@ -219,7 +220,7 @@ class WelcomeWindow:
         self.feed.result = None
         self.action.state(["disabled"])
         self.countdown_left = ob.COUNTDOWN_S
-        self.status.set(ob.PAGES[3][1].split(". ")[-1])
+        self.status.set(_(ob.PAGES[3][1]).split(". ")[-1])
         self.root.after(self.second_ms, self._tick_countdown)
 
     def _tick_countdown(self) -> None:
@@ -228,7 +229,7 @@ class WelcomeWindow:
             self.root.after(self.second_ms, self._tick_countdown)
         elif self.feed is not None:
             self.feed.calibrate()
-            self.status.set(ob.HOLD_STILL)
+            self.status.set(_(ob.HOLD_STILL))
 
     def _show_result(self, feed: ob.PoseFeed) -> None:
         result, feed.result = feed.result, None
@@ -236,11 +237,11 @@ class WelcomeWindow:
         if isinstance(result, Baseline):
             ob.save_calibration(result)
             self.calibrated = result
-            self.status.set(ob.CALIBRATED)
-            self.action.configure(text=ob.AGAIN_LABEL)
+            self.status.set(_(ob.CALIBRATED))
+            self.action.configure(text=_(ob.AGAIN_LABEL))
         elif result is not None:
-            self.status.set(ob.REFUSED.format(reason=result.reason))
-            self.action.configure(text=ob.AGAIN_LABEL)
+            self.status.set(_(ob.REFUSED).format(reason=result.reason))
+            self.action.configure(text=_(ob.AGAIN_LABEL))
             if result.baseline is not None:  # only "looks slouched": theirs to overrule
                 self.refused_baseline = result.baseline
                 self.keep.grid()
@@ -253,7 +254,7 @@ class WelcomeWindow:
         ob.save_calibration(self.refused_baseline)
         self.calibrated, self.refused_baseline = self.refused_baseline, None
         self.keep.grid_remove()
-        self.status.set(ob.CALIBRATED)
+        self.status.set(_(ob.CALIBRATED))
 
     # -- navigation ---------------------------------------------------------------------
     def next(self) -> None:

@@ -16,17 +16,22 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from posturewatch.calendar_words import weekday_name
 from posturewatch.config import KEYS, Resolved, enforced_origin
+from posturewatch.i18n import N_, _, ngettext
 
 # User-facing texts (kept together here so they can be translated).
-TITLE = "PostureWatch settings"
-LOCKED = "Locked by your organisation ({where})"
-NO_DAYS = "Choose at least one day"
-FILE_BROKEN = ("Your settings file cannot be read, so nothing can be saved here: {problem}. "
-               "Fix it with \u201cOpen settings file\u201d.")
-FILE_PROBLEMS = "Your settings file has {n} problem{s}; a value saved here replaces a bad line: "
-DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri",
-             "sat": "Sat", "sun": "Sun"}
+TITLE = N_("PostureWatch settings")
+LOCKED = N_("Locked by your organisation ({where})")
+NO_DAYS = N_("Choose at least one day")
+FILE_BROKEN = (N_("Your settings file cannot be read, so nothing can be saved here: {problem}. "
+               "Fix it with \u201cOpen settings file\u201d."))
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def day_name(key: str) -> str:
+    """'mon' -> 'Mon' in the user's language."""
+    return weekday_name(DAY_KEYS.index(key), short=True)
 
 
 @dataclass(frozen=True)
@@ -41,29 +46,31 @@ class Field:
 
 
 SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
-    ("Breaks", (
-        Field("break_nudges", "Remind me to stand up and move", "check"),
-        Field("sit_limit_min", "after sitting for", "number", "minutes"),
-        Field("break_min_s", "Time away that counts as a break", "number", "seconds"),
+    (N_("Breaks"), (
+        Field("break_nudges", N_("Remind me to stand up and move"), "check"),
+        Field("sit_limit_min", N_("after sitting for"), "number", N_("minutes")),
+        Field("break_min_s", N_("Time away that counts as a break"), "number",
+              N_("seconds")),
     )),
-    ("Water", (
-        Field("water_nudges", "Remind me to drink water", "check"),
-        Field("hydration_interval_min", "every", "number", "minutes"),
+    (N_("Water"), (
+        Field("water_nudges", N_("Remind me to drink water"), "check"),
+        Field("hydration_interval_min", N_("every"), "number", N_("minutes")),
     )),
-    ("Posture", (
-        Field("posture_nudges", "Remind me to sit up straight", "check"),
-        Field("posture_sensitivity", "Sensitivity (0.5 relaxed, 2.0 strict)", "scale"),
+    (N_("Posture"), (
+        Field("posture_nudges", N_("Remind me to sit up straight"), "check"),
+        Field("posture_sensitivity", N_("Sensitivity (0.5 relaxed, 2.0 strict)"),
+              "scale"),
     )),
-    ("Reminders", (
-        Field("nudges_per_bout_max", "Reminders of one kind per sitting stretch, at most",
+    (N_("Reminders"), (
+        Field("nudges_per_bout_max", N_("Reminders of one kind per sitting stretch, at most"),
               "number"),
     )),
-    ("Working hours", (
-        Field("work_hours", "Remind me between", "hours"),
-        Field("work_days", "on", "days"),
+    (N_("Working hours"), (
+        Field("work_hours", N_("Remind me between"), "hours"),
+        Field("work_days", N_("on"), "days"),
     )),
-    ("Camera", (
-        Field("camera_index", "Camera number (0 is the first)", "number"),
+    (N_("Camera"), (
+        Field("camera_index", N_("Camera number (0 is the first)"), "number"),
     )),
 )
 FIELDS: dict[str, Field] = {f.key: f for _title, fields in SECTIONS for f in fields}
@@ -135,7 +142,7 @@ class SettingsForm:
         origin = self.resolved.origins.get(key, "")
         prefix = enforced_origin(Path("X")).removesuffix("X")  # "enforced by policy: "
         where = origin.removeprefix(prefix).split(";")[0]  # the policy file
-        return LOCKED.format(where=where or "IT policy")
+        return _(LOCKED).format(where=where or _("IT policy"))
 
     def file_message(self) -> tuple[str | None, bool]:
         """(a banner about the user's file or None, whether saving is possible)."""
@@ -143,11 +150,15 @@ class SettingsForm:
                 if p.path is not None and Path(p.path) == self.user_path]
         broken = [p for p in mine if p.key is None]
         if broken:
-            return FILE_BROKEN.format(problem=broken[0].message), False
+            return _(FILE_BROKEN).format(problem=broken[0].message), False
         if mine:
             n = len(mine)
             lines = "; ".join(f"line {p.line}: {p.key}" if p.line else str(p.key) for p in mine)
-            return FILE_PROBLEMS.format(n=n, s="s" if n != 1 else "") + lines, True
+            problems = ngettext(
+                "Your settings file has {n} problem; a value saved here replaces a bad line: ",
+                "Your settings file has {n} problems; a value saved here replaces a bad line: ",
+                n)
+            return problems.format(n=n) + lines, True
         return None, True
 
     # -- what the person does ---------------------------------------------------
@@ -163,8 +174,8 @@ class SettingsForm:
         if key not in FIELDS:
             raise KeyError(key)
         if key == "work_days" and isinstance(value, tuple | list) and not value:
-            self.errors[key] = NO_DAYS
-            return NO_DAYS
+            self.errors[key] = _(NO_DAYS)
+            return _(NO_DAYS)
         try:
             self.values[key] = KEYS[key].validate(value)
         except ValueError as error:

@@ -34,23 +34,24 @@ from tkinter import ttk
 
 from posturewatch.config import KEYS, WEEKDAYS, load
 from posturewatch.config_edit import EditError, save_values
+from posturewatch.i18n import N_, _
 from posturewatch.launch import open_path
-from posturewatch.settings_form import DAY_NAMES, FIELDS, SECTIONS, TITLE, SettingsForm
+from posturewatch.settings_form import FIELDS, SECTIONS, TITLE, SettingsForm, day_name
 
 log = logging.getLogger(__name__)
 
 # User-facing texts (kept together here so they can be translated).
-SAVE_LABEL = "Save"
-CLOSE_LABEL = "Close"
-OPEN_FILE_LABEL = "Open settings file"
-CHECK_CAMERA_LABEL = "Check camera\u2026"
-LOGIN_SECTION = "Start"
-LOGIN_LABEL = "Start PostureWatch when I log in"
-AND_LABEL = "and"
-SAVED = "Saved. PostureWatch uses the new settings within a few seconds."
-NOTHING_TO_SAVE = "Nothing to save: no setting was changed."
-FIX_FIRST = "Fix the fields marked in red first."
-LOGIN_FAILED = "Could not change starting at login: {error}"
+SAVE_LABEL = N_("Save")
+CLOSE_LABEL = N_("Close")
+OPEN_FILE_LABEL = N_("Open settings file")
+CHECK_CAMERA_LABEL = N_("Check camera\u2026")
+LOGIN_SECTION = N_("Start")
+LOGIN_LABEL = N_("Start PostureWatch when I log in")
+AND_LABEL = N_("and")
+SAVED = N_("Saved. PostureWatch uses the new settings within a few seconds.")
+NOTHING_TO_SAVE = N_("Nothing to save: no setting was changed.")
+FIX_FIRST = N_("Fix the fields marked in red first.")
+LOGIN_FAILED = N_("Could not change starting at login: {error}")
 
 ERROR_COLOUR = "#b00020"
 NOTE_COLOUR = "#555555"
@@ -98,7 +99,7 @@ class SettingsWindow:
         self.banner = tk.StringVar(root)
         self._login_was = self._login_enabled()
         self.login = tk.BooleanVar(root, value=self._login_was)
-        root.title(TITLE)
+        root.title(_(TITLE))
         root.resizable(False, False)
         if root.tk.call("tk", "windowingsystem") == "x11":
             ttk.Style(root).theme_use("clam")  # the x11 default theme looks dated
@@ -123,15 +124,15 @@ class SettingsWindow:
         self._banner_label = banner
         row += 1
         for title, fields in SECTIONS:
-            ttk.Label(frame, text=title, font=bold).grid(row=row, column=0, columnspan=3,
+            ttk.Label(frame, text=_(title), font=bold).grid(row=row, column=0, columnspan=3,
                                                          sticky="w", pady=(8, 0))
             row += 1
             for field in fields:
                 row = self._add_field(frame, row, field)
-        ttk.Label(frame, text=LOGIN_SECTION, font=bold).grid(row=row, column=0, columnspan=3,
+        ttk.Label(frame, text=_(LOGIN_SECTION), font=bold).grid(row=row, column=0, columnspan=3,
                                                              sticky="w", pady=(8, 0))
         row += 1
-        ttk.Checkbutton(frame, text=LOGIN_LABEL, variable=self.login,
+        ttk.Checkbutton(frame, text=_(LOGIN_LABEL), variable=self.login,
                         command=self._refresh).grid(row=row, column=0, columnspan=3,
                                                     sticky="w", padx=(12, 0))
         row += 1
@@ -140,10 +141,10 @@ class SettingsWindow:
         row += 1
         buttons = ttk.Frame(frame)
         buttons.grid(row=row, column=0, columnspan=3, sticky="e")
-        ttk.Button(buttons, text=OPEN_FILE_LABEL, command=self.open_file).grid(
+        ttk.Button(buttons, text=_(OPEN_FILE_LABEL), command=self.open_file).grid(
             row=0, column=0, padx=(0, 24))
-        ttk.Button(buttons, text=CLOSE_LABEL, command=self.close).grid(row=0, column=1, padx=4)
-        self.save_button = ttk.Button(buttons, text=SAVE_LABEL, command=self.save)
+        ttk.Button(buttons, text=_(CLOSE_LABEL), command=self.close).grid(row=0, column=1, padx=4)
+        self.save_button = ttk.Button(buttons, text=_(SAVE_LABEL), command=self.save)
         self.save_button.grid(row=0, column=2)
         self._refresh()
 
@@ -158,27 +159,27 @@ class SettingsWindow:
         controls: list[tk.Widget] = []
         if field.widget == "check":
             var = tk.BooleanVar(self.root, value=bool(form.values[key]))
-            box = ttk.Checkbutton(line, text=field.label, variable=var,
+            box = ttk.Checkbutton(line, text=_(field.label), variable=var,
                                   command=lambda: self._changed(key, var.get()))
             box.grid(row=0, column=0, sticky="w")
             controls.append(box)
         elif field.widget == "number":
             spec = KEYS[key]
-            ttk.Label(line, text=field.label).grid(row=0, column=0, sticky="w")
+            ttk.Label(line, text=_(field.label)).grid(row=0, column=0, sticky="w")
             var = tk.StringVar(self.root, value=form.text(key))
             spin = ttk.Spinbox(line, textvariable=var, width=SPIN_WIDTH, from_=spec.minimum,
                                to=spec.maximum, increment=1)
             spin.grid(row=0, column=1, padx=6)
             if field.unit:
-                ttk.Label(line, text=field.unit).grid(row=0, column=2, sticky="w")
+                ttk.Label(line, text=_(field.unit)).grid(row=0, column=2, sticky="w")
             if key == "camera_index":
-                ttk.Button(line, text=CHECK_CAMERA_LABEL, command=self.check_camera).grid(
+                ttk.Button(line, text=_(CHECK_CAMERA_LABEL), command=self.check_camera).grid(
                     row=0, column=3, padx=6)
             var.trace_add("write", lambda *_a: self._typed(key, var.get()))
             spin.bind("<FocusIn>", lambda _e: spin.selection_range(0, "end"))
             controls.append(spin)
         elif field.widget == "scale":
-            ttk.Label(line, text=field.label).grid(row=0, column=0, sticky="w")
+            ttk.Label(line, text=_(field.label)).grid(row=0, column=0, sticky="w")
             var = tk.DoubleVar(self.root, value=float(form.values[key]))  # type: ignore[arg-type]
             shown = tk.StringVar(self.root, value=f"{float(var.get()):.1f}")
             spec = KEYS[key]
@@ -189,23 +190,23 @@ class SettingsWindow:
             controls.append(scale)
         elif field.widget == "hours":
             start, end = form.hours()
-            ttk.Label(line, text=field.label).grid(row=0, column=0, sticky="w")
+            ttk.Label(line, text=_(field.label)).grid(row=0, column=0, sticky="w")
             first, second = tk.StringVar(self.root, start), tk.StringVar(self.root, end)
             a = ttk.Entry(line, textvariable=first, width=6)
             b = ttk.Entry(line, textvariable=second, width=6)
             a.grid(row=0, column=1, padx=6)
-            ttk.Label(line, text=AND_LABEL).grid(row=0, column=2)
+            ttk.Label(line, text=_(AND_LABEL)).grid(row=0, column=2)
             b.grid(row=0, column=3, padx=6)
             for var_ in (first, second):
                 var_.trace_add("write", lambda *_a: self._hours(first.get(), second.get()))
             controls += [a, b]
             var = first
         else:  # days
-            ttk.Label(line, text=field.label).grid(row=0, column=0, sticky="w")
+            ttk.Label(line, text=_(field.label)).grid(row=0, column=0, sticky="w")
             days: dict[str, tk.BooleanVar] = {}
             for i, day in enumerate(WEEKDAYS):
                 days[day] = tk.BooleanVar(self.root, value=day in form.values[key])  # type: ignore[operator]
-                box = ttk.Checkbutton(line, text=DAY_NAMES[day], variable=days[day],
+                box = ttk.Checkbutton(line, text=day_name(day), variable=days[day],
                                       command=lambda: self._changed(
                                           key, tuple(d for d in WEEKDAYS if days[d].get())))
                 box.grid(row=0, column=i + 1, padx=2)
@@ -275,12 +276,13 @@ class SettingsWindow:
     def save(self) -> bool:
         """Write the changed settings (and start at login); True when done."""
         if not self.form.can_save():
-            self.status.set(FIX_FIRST if self.form.errors else (self.form.file_message()[0] or ""))
+            self.status.set(
+                _(FIX_FIRST) if self.form.errors else (self.form.file_message()[0] or ""))
             return False
         changes = self.form.changes()
         login = bool(self.login.get())
         if not changes and login == self._login_was:
-            self.status.set(NOTHING_TO_SAVE)
+            self.status.set(_(NOTHING_TO_SAVE))
             return True
         try:
             if changes:
@@ -294,11 +296,11 @@ class SettingsWindow:
                 self.autostart.set(login)
                 self._login_was = login
             except Exception as exc:  # noqa: BLE001
-                self.status.set(LOGIN_FAILED.format(error=exc))
+                self.status.set(_(LOGIN_FAILED).format(error=exc))
                 return False
         self.form.rebase(load(self.user_path, self.policy_path))
         self._refresh()
-        self.status.set(SAVED)
+        self.status.set(_(SAVED))
         return True
 
     def check_camera(self) -> None:
