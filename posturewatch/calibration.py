@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from posturewatch import metrics as metrics_module
+from posturewatch.i18n import N_, _
 from posturewatch.model import Baseline, CameraState, Metrics, Sample, Verdict
 
 MIN_SAMPLES = 3
@@ -49,7 +50,7 @@ real slouch makes every later slouch look upright; a refused one can be
 retried at once, and the welcome window lets the person keep it anyway
 (``CalibrationRefused.baseline``)."""
 
-SLOUCHED_REASON = (
+SLOUCHED_REASON = N_(
     "This looks slouched: your head was low against your shoulders, much lower than "
     "most people sit upright, so it would make a poor reference. Sit tall with your "
     "shoulders back and down, look at the screen, and try again."
@@ -60,16 +61,16 @@ _METRIC_FIELDS = tuple(f.name for f in fields(Metrics))
 
 
 CAMERA_REASONS = {
-    CameraState.MISSING: "No picture: the camera was not found or could not be opened. "
+    CameraState.MISSING: N_("No picture: the camera was not found or could not be opened. "
                          "Check that it is connected (and allowed in the system's privacy "
-                         "settings), then try again.",
-    CameraState.BUSY: "No picture: another app is using the camera (a video call?), or access "
+                         "settings), then try again."),
+    CameraState.BUSY: N_("No picture: another app is using the camera (a video call?), or access "
                       "to it is blocked in the system's privacy settings. Close that app or "
-                      "allow access, then try again.",
-    CameraState.COVERED: "The camera's picture is black: open the lens cover or privacy "
-                         "shutter, or turn on a light, then try again.",
-    CameraState.NO_PICTURE: "The camera sends no real picture (blank or frozen): unplug it and "
-                            "plug it in again, or close other camera apps, then try again.",
+                      "allow access, then try again."),
+    CameraState.COVERED: N_("The camera's picture is black: open the lens cover or privacy "
+                         "shutter, or turn on a light, then try again."),
+    CameraState.NO_PICTURE: N_("The camera sends no real picture (blank or frozen): unplug it and "
+                            "plug it in again, or close other camera apps, then try again."),
 }
 
 
@@ -114,19 +115,20 @@ def make_baseline(
     if len(present) < min_samples and blind and len(blind) * 2 >= seen:
         # Most frames were no picture at all: say that, not "nobody visible".
         worst = max(CAMERA_REASONS, key=blind.count)
-        return CalibrationRefused(CAMERA_REASONS[worst], samples_seen=seen)
+        return CalibrationRefused(_(CAMERA_REASONS[worst]), samples_seen=seen)
     if len(present) < min_samples:
         return CalibrationRefused(
-            f"Nobody was visible in enough frames (found in {len(present)} of {seen}, "
-            f"need {min_samples}); sit facing the camera and try again.",
+            _("Nobody was visible in enough frames (found in {found} of {seen}, need "
+              "{need}); sit facing the camera and try again.").format(
+                found=len(present), seen=seen, need=min_samples),
             samples_seen=seen,
         )
     usable = [m for m in (_usable_metrics(s) for s in present) if m is not None]
     if len(usable) < min_samples or len(usable) < MIN_USABLE_SHARE * len(present):
         return CalibrationRefused(
-            f"Your head and shoulders were not clearly visible ({len(usable)} of "
-            f"{len(present)} frames usable); face the camera with both shoulders "
-            "in view and good light, then try again.",
+            _("Your head and shoulders were not clearly visible ({usable} of {present} "
+              "frames usable); face the camera with both shoulders in view and good light, "
+              "then try again.").format(usable=len(usable), present=len(present)),
             samples_seen=seen,
             samples_used=len(usable),
         )
@@ -134,9 +136,9 @@ def make_baseline(
     spread = Metrics(**{name: _robust_sd(usable, name) for name in _METRIC_FIELDS})
     if spread.nose_height > MAX_SPREAD_NOSE or spread.neck_height > MAX_SPREAD_NECK:
         return CalibrationRefused(
-            "You moved too much during calibration (head height varied by about "
-            f"{max(spread.nose_height, spread.neck_height):.2f} shoulder widths); "
-            "sit still and upright, then try again.",
+            _("You moved too much during calibration (head height varied by about {amount} "
+              "shoulder widths); sit still and upright, then try again.").format(
+                amount=f"{max(spread.nose_height, spread.neck_height):.2f}"),
             samples_seen=seen,
             samples_used=len(usable),
         )
@@ -160,7 +162,7 @@ def make_live_baseline(
     :func:`looks_slouched`, saying why."""
     result = make_baseline(samples, now, min_samples)
     if isinstance(result, Baseline) and looks_slouched(result):
-        return CalibrationRefused(SLOUCHED_REASON, samples_seen=len(samples),
+        return CalibrationRefused(_(SLOUCHED_REASON), samples_seen=len(samples),
                                   samples_used=result.samples, baseline=result)
     return result
 

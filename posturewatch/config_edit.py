@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posturewatch.config import KEYS, to_toml_value
+from posturewatch.i18n import N_, _
 
 # User-facing texts (kept together here so they can be translated).
 TEMPLATE_HEAD = (
@@ -40,10 +41,10 @@ TEMPLATE_HEAD = (
     "# Changes apply within a few seconds while PostureWatch runs; the Settings",
     "# window in the tray menu writes this file too, keeping your comments.",
 )
-NOT_UTF8 = "{path} is not UTF-8 text; save it as UTF-8 in a text editor, then try again"
-SYNTAX = ("{path} has a mistake on line {line} ({error}); fix it in a text editor first: "
-          "the settings window changes only files it can read completely")
-UNSAFE = "could not change {path} safely ({why}); it was left as it was"
+NOT_UTF8 = N_("{path} is not UTF-8 text; save it as UTF-8 in a text editor, then try again")
+SYNTAX = (N_("{path} has a mistake on line {line} ({error}); fix it in a text editor first: "
+          "the settings window changes only files it can read completely"))
+UNSAFE = N_("could not change {path} safely ({why}); it was left as it was")
 
 _BOM = "\ufeff"
 _BARE = r"[A-Za-z0-9_-]+"
@@ -185,7 +186,7 @@ def _parse(text: str, path: object) -> dict[str, object]:
         if match := _AT_LINE.search(message):
             line = match.group(1)
         message = _WHERE.sub("", message).strip()
-        raise EditError(SYNTAX.format(path=path, line=line, error=message)) from error
+        raise EditError(_(SYNTAX).format(path=path, line=line, error=message)) from error
 
 
 def _same(a: object, b: object) -> bool:
@@ -207,7 +208,7 @@ def set_values(text: str, values: Mapping[str, object], path: object = "config.t
     lines = text.splitlines(keepends=True)
     for key, value in values.items():
         if key not in KEYS:
-            raise EditError(UNSAFE.format(path=path, why=f"{key} is not a setting"))
+            raise EditError(_(UNSAFE).format(path=path, why=_("{key} is not a setting").format(key=key)))
         entries, stop = _entries(lines)
         rendered = f"{key} = {to_toml_value(value)}"
         entry = entries.get(key)
@@ -237,15 +238,15 @@ def _check(before: dict[str, object], result: str, values: Mapping[str, object],
     try:
         after = tomllib.loads(result)
     except tomllib.TOMLDecodeError as error:
-        why = f"the result would not parse: {error}"
-        raise EditError(UNSAFE.format(path=path, why=why)) from error
+        why = _("the result would not parse: {error}").format(error=error)
+        raise EditError(_(UNSAFE).format(path=path, why=why)) from error
     expected = dict(before)
     for key, value in values.items():
         expected[key] = tomllib.loads(f"v = {to_toml_value(value)}")["v"]
     if set(after) != set(expected) or not all(_same(after[k], expected[k]) for k in expected):
         changed = sorted(k for k in set(after) | set(expected)
                          if not _same(after.get(k), expected.get(k)))
-        raise EditError(UNSAFE.format(path=path, why=f"it would change {', '.join(changed)}"))
+        raise EditError(_(UNSAFE).format(path=path, why=_("it would change {keys}").format(keys=", ".join(changed))))
 
 
 def read_text(path: Path) -> tuple[str, bool]:
@@ -256,11 +257,12 @@ def read_text(path: Path) -> tuple[str, bool]:
     except FileNotFoundError:
         return "", False
     except OSError as error:
-        raise EditError(f"cannot read {path}: {error.strerror or error}") from error
+        raise EditError(_("cannot read {path}: {error}").format(
+            path=path, error=error.strerror or error)) from error
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise EditError(NOT_UTF8.format(path=path)) from error
+        raise EditError(_(NOT_UTF8).format(path=path)) from error
     if text.startswith(_BOM):
         return text[1:], True
     return text, False
@@ -284,5 +286,6 @@ def save_values(path: Path, values: Mapping[str, object]) -> str:
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except OSError as error:
-        raise EditError(f"cannot write {path}: {error.strerror or error}") from error
+        raise EditError(_("cannot write {path}: {error}").format(
+            path=path, error=error.strerror or error)) from error
     return new

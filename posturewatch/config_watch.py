@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from posturewatch.config import Problem, Resolved, load
+from posturewatch.i18n import N_, _
 
 # User-facing texts (kept together here so they can be translated).
-PROBLEM_TITLE = "A setting was not applied"
-PROBLEM_ONE = "{problem}. The other settings apply. Fix it in Settings (tray menu)."
-PROBLEM_MORE = ("{problem}. ({more} more: `posturewatch config check {path}` lists them.) "
-                "The other settings apply. Fix them in Settings (tray menu).")
+PROBLEM_TITLE = N_("A setting was not applied")
+PROBLEM_ONE = N_("{problem}. The other settings apply. Fix it in Settings (tray menu).")
+PROBLEM_MORE = N_("{problem}. ({more} more: `posturewatch config check {path}` lists them.) "
+                  "The other settings apply. Fix them in Settings (tray menu).")
 
 Stamp = tuple[int, int, int] | None
 
@@ -97,11 +98,12 @@ class ConfigWatch:
 def problem_message(problems: tuple[Problem, ...]) -> tuple[str, str]:
     """(title, body) of the one notification that reports ``problems``."""
     first = problems[0]
-    name = first.path.name if first.path is not None else "command line"
-    where = f"{name} line {first.line}" if first.line is not None else name
+    name = first.path.name if first.path is not None else _("command line")
+    where = (_("{file} line {line}").format(file=name, line=first.line)
+             if first.line is not None else name)
     what = f"{first.key}: {first.message}" if first.key else first.message
     text = f"{where}: {what}"
     if len(problems) == 1:
-        return PROBLEM_TITLE, PROBLEM_ONE.format(problem=text)
-    return PROBLEM_TITLE, PROBLEM_MORE.format(problem=text, more=len(problems) - 1,
-                                              path=first.path or "")
+        return _(PROBLEM_TITLE), _(PROBLEM_ONE).format(problem=text)
+    return _(PROBLEM_TITLE), _(PROBLEM_MORE).format(problem=text, more=len(problems) - 1,
+                                                    path=first.path or "")

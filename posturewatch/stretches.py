@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from posturewatch.i18n import N_, _
+
 AREAS = ("back", "neck", "shoulders")
 
 
@@ -30,27 +32,32 @@ class Stretch:
 
 # User-facing texts (kept together here so they can be translated).
 STRETCHES: tuple[Stretch, ...] = (
-    Stretch("back", "Reach up",
-            "stand tall, lace your fingers and reach up high for three slow breaths."),
-    Stretch("neck", "Neck tilt",
-            "tilt one ear toward your shoulder for 15 seconds, then the other."),
-    Stretch("shoulders", "Shoulder rolls",
-            "roll your shoulders up, back and down, slowly, five times."),
-    Stretch("back", "Standing back bend",
-            "hands on your lower back, lean back gently for two breaths."),
-    Stretch("neck", "Chin tuck",
-            "look ahead and draw your chin straight back; hold 5 seconds, 5 times."),
-    Stretch("shoulders", "Shoulder blade squeeze",
-            "squeeze your shoulder blades together for 5 seconds, 5 times."),
-    Stretch("back", "Side bend",
-            "reach one arm overhead and lean to the other side, 10 seconds each way."),
-    Stretch("neck", "Look over your shoulder",
-            "turn your head slowly to look over one shoulder, 10 seconds each side."),
-    Stretch("shoulders", "Doorway stretch",
-            "forearms on a door frame, step through until your chest opens; hold 20 s."),
+    Stretch("back", N_("Reach up"),
+            N_("stand tall, lace your fingers and reach up high for three slow breaths.")),
+    Stretch("neck", N_("Neck tilt"),
+            N_("tilt one ear toward your shoulder for 15 seconds, then the other.")),
+    Stretch("shoulders", N_("Shoulder rolls"),
+            N_("roll your shoulders up, back and down, slowly, five times.")),
+    Stretch("back", N_("Standing back bend"),
+            N_("hands on your lower back, lean back gently for two breaths.")),
+    Stretch("neck", N_("Chin tuck"),
+            N_("look ahead and draw your chin straight back; hold 5 seconds, 5 times.")),
+    Stretch("shoulders", N_("Shoulder blade squeeze"),
+            N_("squeeze your shoulder blades together for 5 seconds, 5 times.")),
+    Stretch("back", N_("Side bend"),
+            N_("reach one arm overhead and lean to the other side, 10 seconds each way.")),
+    Stretch("neck", N_("Look over your shoulder"),
+            N_("turn your head slowly to look over one shoulder, 10 seconds each side.")),
+    Stretch("shoulders", N_("Doorway stretch"),
+            N_("forearms on a door frame, step through until your chest opens; hold 20 s.")),
 )
 
-LINE = "Try this for your {area}: {how}"
+# One line per area (the area word takes a different article in other languages).
+LINES = {
+    "back": N_("Try this for your back: {how}"),
+    "neck": N_("Try this for your neck: {how}"),
+    "shoulders": N_("Try this for your shoulders: {how}"),
+}
 
 
 def stretch_for(turn: int) -> Stretch:
@@ -60,4 +67,4 @@ def stretch_for(turn: int) -> Stretch:
 
 def stretch_line(stretch: Stretch) -> str:
     """One sentence for a notification body, e.g. "Try this for your neck: tilt ..."."""
-    return LINE.format(area=stretch.area, how=stretch.how)
+    return _(LINES[stretch.area]).format(how=_(stretch.how))
