@@ -208,7 +208,8 @@ def set_values(text: str, values: Mapping[str, object], path: object = "config.t
     lines = text.splitlines(keepends=True)
     for key, value in values.items():
         if key not in KEYS:
-            raise EditError(_(UNSAFE).format(path=path, why=_("{key} is not a setting").format(key=key)))
+            why = _("{key} is not a setting").format(key=key)
+            raise EditError(_(UNSAFE).format(path=path, why=why))
         entries, stop = _entries(lines)
         rendered = f"{key} = {to_toml_value(value)}"
         entry = entries.get(key)
@@ -246,7 +247,8 @@ def _check(before: dict[str, object], result: str, values: Mapping[str, object],
     if set(after) != set(expected) or not all(_same(after[k], expected[k]) for k in expected):
         changed = sorted(k for k in set(after) | set(expected)
                          if not _same(after.get(k), expected.get(k)))
-        raise EditError(_(UNSAFE).format(path=path, why=_("it would change {keys}").format(keys=", ".join(changed))))
+        why = _("it would change {keys}").format(keys=", ".join(changed))
+        raise EditError(_(UNSAFE).format(path=path, why=why))
 
 
 def read_text(path: Path) -> tuple[str, bool]:
