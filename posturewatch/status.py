@@ -6,17 +6,19 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from posturewatch.bounded_read import finite_number, read_json
+from posturewatch.calendar_words import weekday_name
+from posturewatch.i18n import N_, _
 from posturewatch.instance import running_pid
 from posturewatch.messages import format_minutes
 
 CAMERA_WORDS = {
-    "ok": "working",
-    "missing": "not found (check the connection; see the log)",
-    "busy": "in use by another app (nudges held)",
-    "covered": "covered: its picture is black (open the lens cover or shutter)",
-    "no_picture": "sends no picture: blank or frozen (unplug it and plug it in again)",
-    "off": "off (not needed now)",
-    "ended": "source ended",
+    "ok": N_("working"),
+    "missing": N_("not found (check the connection; see the log)"),
+    "busy": N_("in use by another app (nudges held)"),
+    "covered": N_("covered: its picture is black (open the lens cover or shutter)"),
+    "no_picture": N_("sends no picture: blank or frozen (unplug it and plug it in again)"),
+    "off": N_("off (not needed now)"),
+    "ended": N_("source ended"),
 }
 NO_PICTURE_STATES = ("missing", "busy", "covered", "no_picture")
 
@@ -93,76 +95,93 @@ def describe_status(data: dict[str, object], now: datetime, tz: tzinfo) -> str:
     lines: list[str] = []
     at = _time(data.get("at"), tz)
     if data.get("running"):
-        lines.append(f"PostureWatch is running (pid {data.get('pid')}).")
+        lines.append(_("PostureWatch is running (pid {pid}).").format(pid=data.get("pid")))
     else:
-        lines.append("PostureWatch is not running. Start it with `posturewatch run`.")
+        lines.append(_("PostureWatch is not running. Start it with `posturewatch run`."))
     if at is None:
-        lines.append("No status yet: the monitor has not taken a sample.")
+        lines.append(_("No status yet: the monitor has not taken a sample."))
         return "\n".join(lines)
     age_s = max(0.0, (now.astimezone(tz) - at).total_seconds())
-    lines.append(f"Last sample: {at:%H:%M:%S} ({format_minutes(age_s)} ago)."
-                 if age_s >= 60 else f"Last sample: {at:%H:%M:%S}.")
+    lines.append(_("Last sample: {time} ({age} ago).").format(
+                     time=f"{at:%H:%M:%S}", age=format_minutes(age_s))
+                 if age_s >= 60 else _("Last sample: {time}.").format(time=f"{at:%H:%M:%S}"))
     paused = _time(data.get("paused_until"), tz)
     presence = data.get("presence")
     if data.get("paused_until") and paused is not None and paused > now.astimezone(tz):
         if paused.year >= 9999:  # session.PAUSED_INDEFINITELY
-            lines.append("Paused until you resume: the camera stays off.")
+            lines.append(_("Paused until you resume: the camera stays off."))
         else:
-            lines.append(f"Paused until {paused:%a %H:%M}: the camera stays off.")
+            lines.append(_("Paused until {time}: the camera stays off.").format(
+                time=f"{weekday_name(paused, short=True)} {paused:%H:%M}"))
     elif data.get("screen_locked"):
-        lines.append("Screen locked: the camera stays off, and the time counts as away.")
+        lines.append(_("Screen locked: the camera stays off, and the time counts as away."))
     sitting = float(data.get("sitting_s") or 0.0)  # type: ignore[arg-type]
     if presence == "present" and data.get("running"):
         sitting += age_s  # still sitting since the last write
     camera = str(data.get("camera", "ok"))
     source = data.get("presence_source")
     if presence == "present":
-        lines.append(f"Sitting for {format_minutes(sitting)}.")
+        lines.append(_("Sitting for {time}.").format(time=format_minutes(sitting)))
         if source == "input":
-            lines.append("Sitting is counted from keyboard and mouse activity: the camera "
-                         "cannot see you now.")
+            lines.append(_("Sitting is counted from keyboard and mouse activity: the camera "
+                           "cannot see you now."))
     elif presence == "away" and source == "input":
-        lines.append(f"Nothing counts as sitting now: {_no_picture(camera)}, and "
-                     f"{_idle_words(data)}.")
+        lines.append(_("Nothing counts as sitting now: {camera}, and {input}.").format(
+            camera=_no_picture(camera), input=_idle_words(data)))
     elif presence == "away":
-        lines.append("Away from the desk.")
+        lines.append(_("Away from the desk."))
     elif camera in NO_PICTURE_STATES and data.get("running"):
-        lines.append(f"Not tracking sitting: {_no_picture(camera)}, and {_idle_words(data)}.")
+        lines.append(_("Not tracking sitting: {camera}, and {input}.").format(
+            camera=_no_picture(camera), input=_idle_words(data)))
     else:
-        lines.append("Presence unknown.")
-    lines.append(f"Last verdict: {data.get('verdict', 'unknown')}.")
-    lines.append(f"Camera: {CAMERA_WORDS.get(camera, camera)}.")
+        lines.append(_("Presence unknown."))
+    verdict = str(data.get("verdict", "unknown"))
+    lines.append(_("Last verdict: {verdict}.").format(verdict=_verdict_word(verdict)))
+    words = CAMERA_WORDS.get(camera)
+    lines.append(_("Camera: {state}.").format(state=_(words) if words else camera))
     if data.get("break_due"):
-        lines.append("A break is due: stand up and move for two minutes.")
+        lines.append(_("A break is due: stand up and move for two minutes."))
     kind, nxt = data.get("next_nudge_kind"), _time(data.get("next_nudge_at"), tz)
     if kind and nxt is not None:
-        lines.append(f"Next nudge: {kind} at {nxt:%H:%M}.")
+        lines.append(_("Next nudge: {kind} at {time}.").format(
+            kind=_nudge_word(str(kind)), time=f"{nxt:%H:%M}"))
     if not data.get("in_working_hours", True):
-        lines.append("Outside working hours: no nudges now, and the camera stays off.")
+        lines.append(_("Outside working hours: no nudges now, and the camera stays off."))
     elif data.get("quiet"):
-        lines.append(f"Reminders wait while this lasts: {data.get('quiet')}.")
+        lines.append(_("Reminders wait while this lasts: {reason}.").format(
+            reason=data.get("quiet")))
     if data.get("camera_moved_since_calibration"):
-        lines.append("The camera seems to have moved since you calibrated: run "
-                     "`posturewatch calibrate` again while sitting upright.")
+        lines.append(_("The camera seems to have moved since you calibrated: run "
+                       "`posturewatch calibrate` again while sitting upright."))
     if data.get("baseline") is False:
-        lines.append("Not calibrated: run `posturewatch calibrate` while sitting upright.")
+        lines.append(_("Not calibrated: run `posturewatch calibrate` while sitting upright."))
     return "\n".join(lines)
+
+
+def _verdict_word(verdict: str) -> str:
+    return {"upright": _("upright"), "slouched": _("slouched"),
+            "unknown": _("unknown")}.get(verdict, verdict)
+
+
+def _nudge_word(kind: str) -> str:
+    return {"break": _("break"), "water": _("water"), "posture": _("posture")}.get(kind, kind)
 
 
 def _no_picture(camera: str) -> str:
     return {
-        "missing": "the camera is not found",
-        "busy": "the camera is in use by another app",
-        "covered": "the camera is covered (its picture is black)",
-        "no_picture": "the camera sends no picture (blank or frozen)",
-    }.get(camera, "the camera gives no picture")
+        "missing": _("the camera is not found"),
+        "busy": _("the camera is in use by another app"),
+        "covered": _("the camera is covered (its picture is black)"),
+        "no_picture": _("the camera sends no picture (blank or frozen)"),
+    }.get(camera, _("the camera gives no picture"))
 
 
 def _idle_words(data: dict[str, object]) -> str:
     """Why keyboard and mouse do not say "present" either."""
     if data.get("input_presence") is False:
-        return "keyboard and mouse activity is switched off (input_presence = false)"
+        return _("keyboard and mouse activity is switched off (input_presence = false)")
     idle = data.get("input_idle_s")
     if not isinstance(idle, int | float):
-        return "this desktop tells no keyboard or mouse activity"
-    return f"there was no keyboard or mouse input for {format_minutes(float(idle))}"
+        return _("this desktop tells no keyboard or mouse activity")
+    return _("there was no keyboard or mouse input for {time}").format(
+        time=format_minutes(float(idle)))

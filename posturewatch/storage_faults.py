@@ -27,6 +27,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from posturewatch.i18n import N_, _
+
 log = logging.getLogger(__name__)
 
 
@@ -88,27 +90,43 @@ def explain(path: Path, error: BaseException | None = None, what: str = "the dat
         return _explain(Path(path), error, what)
     except Exception as exc:  # noqa: BLE001 - a message must not become a new crash
         log.debug("explain(%s) failed: %s", path, exc)
-        return f"Cannot write {what} {path}: {error or 'unknown error'}."
+        return _("Cannot write {what} {path}: {error}.").format(
+            what=_what(what), path=path, error=error or _("unknown error"))
 
 
-def _explain(path: Path, error: BaseException | None, what: str) -> str:
+# The things callers name, in words (marked here, translated in the sentence).
+WHAT = (N_("the database"), N_("the folder"), N_("the lock file"), N_("the report"),
+        N_("the log file"))
+
+
+def _what(what: str) -> str:
+    return _(what) if what in WHAT else what
+
+
+def _explain(path: Path, error: BaseException | None, key: str) -> str:
     me, my_name = _me()
+    what = _what(key)
     for folder in reversed(path.parents):
         if folder.exists() and not folder.is_dir():
-            return (f"Cannot create {what} {path}: {folder} is a file where PostureWatch needs "
-                    f"a folder. Fix: move it aside (mv {_q(folder)} {_q(folder)}.old), or set "
-                    "POSTUREWATCH_HOME to another folder.")
-    if path.exists() and path.is_dir() and what != "the folder":
-        return (f"Cannot open {what} {path}: it is a folder, not a file. Fix: move it aside "
-                f"(mv {_q(path)} {_q(path)}.old).")
+            return _("Cannot create {what} {path}: {folder} is a file where PostureWatch "
+                     "needs a folder. Fix: move it aside ({command}), or set "
+                     "POSTUREWATCH_HOME to another folder.").format(
+                what=what, path=path, folder=folder,
+                command=f"mv {_q(folder)} {_q(folder)}.old")
+    if path.exists() and path.is_dir() and key != "the folder":
+        return _("Cannot open {what} {path}: it is a folder, not a file. Fix: move it aside "
+                 "({command}).").format(what=what, path=path,
+                                        command=f"mv {_q(path)} {_q(path)}.old")
     existing = next((p for p in (path, *path.parents) if p.exists()), path)
     if _read_only_fs(existing):
-        return (f"Cannot write {what} {path}: {existing} is on a read-only file system. "
-                "Fix: remount it read-write, or set POSTUREWATCH_HOME to a writable folder.")
+        return _("Cannot write {what} {path}: {existing} is on a read-only file system. "
+                 "Fix: remount it read-write, or set POSTUREWATCH_HOME to a writable "
+                 "folder.").format(what=what, path=path, existing=existing)
     if _is_full(error):
         free = shutil.disk_usage(existing).free // (1024 * 1024)
-        return (f"Cannot write {what} {path}: the disk holding it is full ({free} MB free). "
-                "Fix: free some space; PostureWatch keeps new rows in memory meanwhile.")
+        return _("Cannot write {what} {path}: the disk holding it is full ({free} MB free). "
+                 "Fix: free some space; PostureWatch keeps new rows in memory "
+                 "meanwhile.").format(what=what, path=path, free=free)
     candidates = [path, *(Path(f"{path}{s}") for s in ("-wal", "-shm", "-journal"))]
     candidates.append(existing if existing != path else path.parent)
     for item in candidates:
@@ -119,20 +137,23 @@ def _explain(path: Path, error: BaseException | None, what: str) -> str:
         if os.access(item, needed):
             continue
         info = item.stat()
-        kind = "folder" if folder else "file"
-        mode = f"mode {info.st_mode & 0o7777:04o}"
+        thing = (_("the folder {path}") if folder else _("the file {path}")).format(path=item)
+        mode = _("mode {bits}").format(bits=f"{info.st_mode & 0o7777:04o}")
         if hasattr(os, "getuid") and info.st_uid != os.getuid():
             recursive = "-R " if folder else ""
-            return (f"Cannot write {what} {path}: the {kind} {item} is owned by "
-                    f"{_who(info.st_uid)} ({mode}) and you are {me}. Fix: "
-                    f"sudo chown {recursive}{my_name} {_q(item)} (a command once run with "
-                    "sudo may have left it so).")
+            return _("Cannot write {what} {path}: {thing} is owned by {owner} ({mode}) and "
+                     "you are {me}. Fix: {command} (a command once run with sudo may have "
+                     "left it so).").format(
+                what=what, path=path, thing=thing, owner=_who(info.st_uid), mode=mode, me=me,
+                command=f"sudo chown {recursive}{my_name} {_q(item)}")
         bits = "u+rwx" if folder else "u+rw"
-        return (f"Cannot write {what} {path}: the {kind} {item} has no write permission for "
-                f"you ({mode}). Fix: chmod {bits} {_q(item)}")
-    reason = getattr(error, "strerror", None) or str(error) if error else "unknown error"
-    return (f"Cannot open {what} {path}: {reason}. Fix: check that its folder exists and "
-            "is writable, or set POSTUREWATCH_HOME to a writable folder.")
+        return _("Cannot write {what} {path}: {thing} has no write permission for you "
+                 "({mode}). Fix: {command}").format(what=what, path=path, thing=thing,
+                                                   mode=mode, command=f"chmod {bits} {_q(item)}")
+    reason = getattr(error, "strerror", None) or str(error) if error else _("unknown error")
+    return _("Cannot open {what} {path}: {reason}. Fix: check that its folder exists and "
+             "is writable, or set POSTUREWATCH_HOME to a writable folder.").format(
+        what=what, path=path, reason=reason)
 
 
 # ---------------------------------------------------------------------------
