@@ -80,6 +80,8 @@ class Settings:
     weekly_report_notify: bool = True
     weekly_report_day: str = "mon"
     log_level: str = "info"
+    # Language
+    language: str = "auto"  # "auto": the OS's; or a code with a catalogue (i18n.py)
 
 
 # ---------------------------------------------------------------------------
@@ -293,6 +295,9 @@ KEYS: dict[str, KeySpec] = dict(
               choices=WEEKDAYS),
         _spec("log_level", "choice", "How much the log file records.",
               choices=("debug", "info", "warning", "error")),
+        _spec("language", "choice",
+              'Language of the menus, notifications and reports ("auto": the system\'s).',
+              choices=("auto", "en", "de", "es")),
     ]
 )
 

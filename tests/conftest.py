@@ -66,6 +66,13 @@ def _own_home_and_no_policy(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("POSTUREWATCH_TEST_MODE", "1")
     monkeypatch.setenv("POSTUREWATCH_HOME", str(home))
     monkeypatch.setenv("POSTUREWATCH_POLICY", str(home / "no-policy.toml"))
+    # English, whatever this machine's locale, here and in the programs tests start
+    # (a test about another language sets it itself: LANG=de_DE.UTF-8 needs
+    # LANGUAGE removed, as LANGUAGE comes first).
+    monkeypatch.setenv("LANGUAGE", "en")
+    from posturewatch import i18n
+
+    i18n.use("en")
 
 
 @pytest.fixture(autouse=True, scope="session")
