@@ -118,7 +118,7 @@ def camera_state_words(state: CameraState) -> str:
     words = {CameraState.MISSING: pgettext("camera", "missing"),
              CameraState.BUSY: pgettext("camera", "busy"),
              CameraState.COVERED: pgettext("camera", "covered"),
-             CameraState.NO_PICTURE: pgettext("camera", "no_picture")}
+             CameraState.NO_PICTURE: pgettext("camera", "no picture")}
     return words.get(state, state.value)
 
 
