@@ -279,14 +279,22 @@ _KEEP = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]|<[^
 
 
 def pseudo(text: str) -> str:
-    """``text`` accented and bracketed (``⟦Ŧéšŧ⟧``), its placeholders intact."""
+    """``text`` accented, each run of words bracketed (``⟦Ŧéšŧ⟧ {n} ⟦ŧéšŧš⟧``),
+    placeholders left outside the brackets, so what fills them is checked too."""
     out, last = [], 0
+
+    def run(words: str) -> str:
+        if not words.strip():
+            return words
+        lead, core, trail = re.match(r"(\s*)(.*?)(\s*)$", words, re.S).groups()  # type: ignore[union-attr]
+        return f"{lead}{PSEUDO_OPEN}{core.translate(_ACCENTS)}{PSEUDO_CLOSE}{trail}"
+
     for match in _KEEP.finditer(text):
-        out.append(text[last:match.start()].translate(_ACCENTS))
+        out.append(run(text[last:match.start()]))
         out.append(match.group(0))
         last = match.end()
-    out.append(text[last:].translate(_ACCENTS))
-    return PSEUDO_OPEN + "".join(out) + PSEUDO_CLOSE
+    out.append(run(text[last:]))
+    return "".join(out)
 
 
 class Pseudo(_gettext.NullTranslations):

@@ -153,7 +153,8 @@ class SettingsForm:
             return _(FILE_BROKEN).format(problem=broken[0].message), False
         if mine:
             n = len(mine)
-            lines = "; ".join(f"line {p.line}: {p.key}" if p.line else str(p.key) for p in mine)
+            lines = "; ".join(_("line {line}: {key}").format(line=p.line, key=p.key)
+                              if p.line else str(p.key) for p in mine)
             problems = ngettext(
                 "Your settings file has {n} problem; a value saved here replaces a bad line: ",
                 "Your settings file has {n} problems; a value saved here replaces a bad line: ",

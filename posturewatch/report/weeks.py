@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from posturewatch.i18n import _
+
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEK_RE = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
@@ -20,12 +22,13 @@ def parse_week(text: str) -> tuple[int, int]:
     """'2026-W47' (or '2026W47', '2026-w7') -> (2026, 47). ValueError if invalid."""
     match = _WEEK_RE.match(text)
     if not match:
-        raise ValueError(f"not an ISO week: {text!r} (expected like 2026-W47)")
+        raise ValueError(_("not an ISO week: {text} (expected like 2026-W47)").format(
+            text=repr(text)))
     year, week = int(match.group(1)), int(match.group(2))
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise ValueError(f"{year} has no ISO week {week}") from None
+        raise ValueError(_("{year} has no ISO week {week}").format(year=year, week=week)) from None
     return year, week
 
 
@@ -80,7 +83,7 @@ def choose_week(week: str | None, last: bool, tz: tzinfo, now: datetime) -> str:
     before ``now``'s when ``last``, else the week containing ``now``.
     ValueError for both at once or a bad label."""
     if week and last:
-        raise ValueError("give either a week or --last, not both")
+        raise ValueError(_("give either a week or --last, not both"))
     current = week_of(now, tz)
     if last:
         return shift_week(current, -1)
