@@ -27,7 +27,8 @@ from posturewatch.config import KEYS
 
 OPEN, CLOSE = i18n.PSEUDO_OPEN, i18n.PSEUDO_CLOSE
 ALLOWED = {"PostureWatch", "posturewatch", "MB", "KiB", "UTC", "HH", "MM", "DST", "pid", "JSON",
-           "CSV", "HTML", "mm", "csv", "json", "Europe", "Berlin", "sudo", "chmod", "chown"} | set(KEYS)
+           "CSV", "HTML", "mm", "csv", "json", "Europe", "Berlin", "sudo", "chmod",
+           "chown"} | set(KEYS)
 _BRACKETED = re.compile(re.escape(OPEN) + r"[^" + OPEN + CLOSE + r"]*" + re.escape(CLOSE))
 _TECHNICAL = re.compile(r"`[^`]*`|\S*[/\\]\S*|\b\w+_\w+\b|\b\d{4}-W\d{2}\b|--[\w-]+"
                         r"|\bposturewatch(?: [a-z]+)+")
