@@ -34,6 +34,7 @@ from posturewatch.clock import Clock
 from posturewatch.config import KEYS, Resolved, Settings
 from posturewatch.config_watch import ConfigWatch, problem_message
 from posturewatch.desktop_state import DesktopProbe, DesktopState, NoDesktop
+from posturewatch.i18n import _
 from posturewatch.messages import (
     CALIBRATED,
     CALIBRATING,
@@ -46,6 +47,7 @@ from posturewatch.messages import (
     Message,
     camera_problem_message,
     nudge_message,
+    translated,
 )
 from posturewatch.model import (
     Action,
@@ -312,7 +314,7 @@ class Monitor:
         except ModelError as exc:
             self.fatal = str(exc)
             log.error("cannot load the pose model: %s", exc)
-            self.tell("PostureWatch cannot start", self.fatal)
+            self.tell(_("PostureWatch cannot start"), self.fatal)
             return False
         log.info("pose model loaded in %.2f s", time.perf_counter() - began)
         return True
@@ -419,9 +421,9 @@ class Monitor:
         if last is None:
             return
         self.tell(
-            "Your weekly report is ready",
-            f"See how week {week} went: sitting bouts, breaks and posture. Open it from the "
-            "tray menu, or run `posturewatch report --last --open`.",
+            _("Your weekly report is ready"),
+            _("See how week {week} went: sitting bouts, breaks and posture. Open it from the "
+              "tray menu, or run `posturewatch report --last --open`.").format(week=week),
             kind="report",
         )
 
@@ -636,8 +638,8 @@ class Monitor:
         """"Snooze 10 min" and "Done" for a nudge of ``kind``; a press (on the
         notifier's thread) only puts a command on the queue."""
         return (
-            Button(SNOOZE_LABEL, lambda: self.commands.put(Snooze(SNOOZE_MINUTES))),
-            Button(DONE_LABEL, lambda: self.commands.put(Done(kind))),
+            Button(_(SNOOZE_LABEL), lambda: self.commands.put(Snooze(SNOOZE_MINUTES))),
+            Button(_(DONE_LABEL), lambda: self.commands.put(Done(kind))),
         )
 
     def tell(self, title: str, body: str, kind: str = "info", icon: str | None = None) -> None:
@@ -688,11 +690,11 @@ class Monitor:
         Runs on the sampling thread; tells the user before and after (each
         message replaces the one before). None when Quit came in the countdown.
         """
-        ready = CALIBRATION_GET_READY
+        ready = translated(CALIBRATION_GET_READY)
         self.tell(ready.title, ready.body, kind="calibration", icon="info")
         if self.clock.wait(self.stop, CALIBRATION_COUNTDOWN_S):
             return None
-        self.tell(CALIBRATING.title, CALIBRATING.body, kind="calibration", icon="info")
+        self.tell(_(CALIBRATING.title), _(CALIBRATING.body), kind="calibration", icon="info")
         result = calibrate_from(
             self, CALIBRATION_FRAMES, CALIBRATION_SPACING_S, self.clock, self.stop
         )
@@ -704,11 +706,12 @@ class Monitor:
                 save_baseline(self.baseline_path, result)
             self.store.write(Event(EventKind.CALIBRATION, now, {"ok": True,
                                                                 "samples": result.samples}))
-            self.tell(CALIBRATED.title, CALIBRATED.body, kind="calibration", icon="upright")
+            self.tell(_(CALIBRATED.title), _(CALIBRATED.body), kind="calibration",
+                      icon="upright")
         else:
             self.store.write(Event(EventKind.CALIBRATION, now, {"ok": False,
                                                                 "reason": result.reason}))
-            self.tell(CALIBRATION_FAILED_TITLE, result.reason, kind="calibration",
+            self.tell(_(CALIBRATION_FAILED_TITLE), result.reason, kind="calibration",
                       icon="problem")
         return result
 

@@ -33,6 +33,8 @@ from typing import Protocol
 
 import click
 
+from posturewatch.i18n import _
+
 APP_NAME = "PostureWatch"
 DESKTOP_FILE = "posturewatch.desktop"
 AGENT_LABEL = "org.posturewatch.monitor"
@@ -284,8 +286,8 @@ def enable_command() -> None:
     target = for_platform()
     command = launch_command()
     where = target.enable(command)
-    click.echo(f"PostureWatch will start when you log in ({where}).")
-    click.echo(f"It runs: {' '.join(command)}")
+    click.echo(_("PostureWatch will start when you log in ({where}).").format(where=where))
+    click.echo(_("It runs: {command}").format(command=" ".join(command)))
 
 
 @autostart_command.command("disable")
@@ -293,9 +295,10 @@ def disable_command() -> None:
     """Stop starting PostureWatch at login."""
     target = for_platform()
     if target.disable():
-        click.echo(f"PostureWatch will no longer start when you log in (removed {target.where()}).")
+        click.echo(_("PostureWatch will no longer start when you log in (removed "
+                     "{where}).").format(where=target.where()))
     else:
-        click.echo("PostureWatch was not set to start at login; nothing to do.")
+        click.echo(_("PostureWatch was not set to start at login; nothing to do."))
 
 
 @autostart_command.command("status")
@@ -303,7 +306,8 @@ def status_command() -> None:
     """Say whether PostureWatch starts at login."""
     target = for_platform()
     if target.enabled():
-        click.echo(f"PostureWatch starts when you log in ({target.where()}).")
+        click.echo(_("PostureWatch starts when you log in ({where}).").format(
+            where=target.where()))
     else:
-        click.echo("PostureWatch does not start at login. "
-                   "`posturewatch autostart enable` turns it on.")
+        click.echo(_("PostureWatch does not start at login. "
+                     "`posturewatch autostart enable` turns it on."))

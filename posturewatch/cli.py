@@ -20,6 +20,7 @@ import click
 from posturewatch import __version__, paths
 from posturewatch.cli_types import DAY_S, INTERVAL_S, FiniteFloat
 from posturewatch.config import Resolved, Settings, check_file, format_show
+from posturewatch.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from posturewatch.pose import LegacyPose, TasksPose
@@ -70,11 +71,26 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def use_language() -> str:
+    """Speak the language of the ``language`` setting (``auto``: the OS's;
+    see :mod:`posturewatch.i18n`). Settings that cannot be read leave it to
+    the OS; the command that reads them says what is wrong."""
+    from posturewatch import i18n
+    from posturewatch.policy_guard import load_settings
+
+    try:
+        setting = load_settings().settings.language
+    except Exception:  # noqa: BLE001 - the language must never stop a command
+        setting = "auto"
+    return i18n.use(setting)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="posturewatch")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """PostureWatch: a quiet, private posture and sitting-time monitor."""
+    use_language()
     # Every file and folder this command creates is private (0600/0700).
     old = paths.private_umask()
     if old is not None:
@@ -299,11 +315,12 @@ def config_check(file: Path) -> None:
     """Validate a user config or IT policy file; name file, line and key of each problem."""
     problems = check_file(file)
     if not problems:
-        click.echo(f"{file}: OK")
+        click.echo(_("{file}: OK").format(file=file))
         return
     for problem in problems:
         click.echo(str(problem))
-    fail(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {file}", 1)
+    fail(ngettext("{n} problem in {file}", "{n} problems in {file}", len(problems)).format(
+        n=len(problems), file=file), 1)
 
 
 # -- model ----------------------------------------------------------------

@@ -38,6 +38,7 @@ from posturewatch.bounded_read import (
     loads_toml,
     read_bytes,
 )
+from posturewatch.i18n import _
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -121,18 +122,20 @@ class KeySpec:
     def allowed(self) -> str:
         """The allowed values in words, e.g. ``"5 to 240"`` or ``"true or false"``."""
         if self.kind in ("int", "float"):
-            return f"{_number(self.minimum)} to {_number(self.maximum)}"
+            return _("{low} to {high}").format(low=_number(self.minimum),
+                                               high=_number(self.maximum))
         if self.kind == "bool":
-            return "true or false"
+            return _("true or false")
         if self.kind == "choice":
-            return "one of " + ", ".join(f'"{c}"' for c in self.choices)
+            return _("one of {values}").format(values=", ".join(f'"{c}"' for c in self.choices))
         if self.kind == "weekdays":
-            return "a list of days from " + ", ".join(f'"{d}"' for d in WEEKDAYS)
+            return _("a list of days from {days}").format(
+                days=", ".join(f'"{d}"' for d in WEEKDAYS))
         if self.kind == "model":
-            return '"auto", "full", "lite" or the path of a .task file'
+            return _('"auto", "full", "lite" or the path of a .task file')
         if self.kind == "url":
-            return '"" (MediaPipe\'s own storage) or an http(s) address of a folder'
-        return '"HH:MM-HH:MM" (local time, start before end, end may be 24:00)'
+            return _('"" (MediaPipe\'s own storage) or an http(s) address of a folder')
+        return _('"HH:MM-HH:MM" (local time, start before end, end may be 24:00)')
 
     def validate(self, value: object) -> object:
         """Return ``value`` in its canonical form, or raise ``ValueError``.
@@ -142,26 +145,27 @@ class KeySpec:
         as zero-padded ``"HH:MM-HH:MM"``. The error message starts with
         "must be", ready to follow the key name.
         """
-        got = f", got {_show_value(value)}"
+        got = _(", got {value}").format(value=_show_value(value))
         if self.kind in ("int", "float"):
             is_int = isinstance(value, int) and not isinstance(value, bool)
             is_float = isinstance(value, float) and math.isfinite(value)
             ok_type = is_int if self.kind == "int" else (is_int or is_float)
             assert self.minimum is not None and self.maximum is not None
             if not ok_type or not (self.minimum <= value <= self.maximum):  # type: ignore[operator]
-                what = "a whole number" if self.kind == "int" else "a number"
                 lo, hi = _number(self.minimum), _number(self.maximum)
-                unit = f" ({self.unit})" if self.unit else ""
-                raise ValueError(f"must be {what} between {lo} and {hi}{unit}{got}")
+                unit = f" ({_unit(self.unit)})" if self.unit else ""
+                what = (_("must be a whole number between {low} and {high}") if self.kind == "int"
+                        else _("must be a number between {low} and {high}"))
+                raise ValueError(what.format(low=lo, high=hi) + unit + got)
             return float(value) if self.kind == "float" else value  # type: ignore[arg-type]
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise ValueError(f"must be true or false (without quotes){got}")
+                raise ValueError(_("must be true or false (without quotes)") + got)
             return value
         if self.kind == "choice":
             if isinstance(value, str) and value.strip().lower() in self.choices:
                 return value.strip().lower()
-            raise ValueError(f"must be {self.allowed()}{got}")
+            raise ValueError(_("must be {allowed}").format(allowed=self.allowed()) + got)
         if self.kind == "weekdays":
             return _validate_weekdays(value, got)
         if self.kind == "model":
@@ -171,17 +175,24 @@ class KeySpec:
         return _validate_time_range(value, got)
 
 
+def _unit(unit: str) -> str:
+    """A unit of a number key in the user's language."""
+    words = {"s": _("s"), "min": _("min"), "days": _("days"), "frames": _("frames")}
+    return words.get(unit, unit)
+
+
 def _validate_weekdays(value: object, got: str) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not value:
-        raise ValueError(f'must be a non-empty list of days such as ["mon", "tue"]{got}')
+        raise ValueError(_('must be a non-empty list of days such as ["mon", "tue"]') + got)
     days: set[str] = set()
     for item in value:
         day = item.strip().lower() if isinstance(item, str) else None
         if day not in WEEKDAYS:
             names = ", ".join(WEEKDAYS)
-            raise ValueError(f"must list days from {names}; {_show_value(item)} is not one")
+            raise ValueError(_("must list days from {names}; {value} is not one").format(
+                names=names, value=_show_value(item)))
         if day in days:
-            raise ValueError(f'must list each day once; "{day}" is there twice')
+            raise ValueError(_('must list each day once; "{day}" is there twice').format(day=day))
         days.add(day)
     return tuple(d for d in WEEKDAYS if d in days)
 
@@ -194,13 +205,13 @@ def _validate_model(value: object, got: str) -> str:
         return value.strip().lower()
     if isinstance(value, str) and value.strip().lower().endswith(".task") and "\0" not in value:
         return value.strip()
-    raise ValueError(f'must be "auto", "full", "lite" or the path of a .task file{got}')
+    raise ValueError(_('must be "auto", "full", "lite" or the path of a .task file') + got)
 
 
 def _validate_url(value: object, got: str) -> str:
     if isinstance(value, str) and (value == "" or re.fullmatch(r"https?://[^\s]+", value)):
         return value
-    raise ValueError(f'must be "" or an address starting with https:// or http://{got}')
+    raise ValueError(_('must be "" or an address starting with https:// or http://') + got)
 
 
 _TIME_RANGE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
@@ -209,12 +220,12 @@ _TIME_RANGE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 def _validate_time_range(value: object, got: str) -> str:
     match = _TIME_RANGE.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        raise ValueError(f'must be a time span like "08:00-18:00"{got}')
+        raise ValueError(_('must be a time span like "08:00-18:00"') + got)
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
-        raise ValueError(f"must use times from 00:00 to 24:00{got}")
+        raise ValueError(_("must use times from 00:00 to 24:00") + got)
     if h1 * 60 + m1 >= h2 * 60 + m2:
-        raise ValueError(f"must start before it ends (no spans across midnight){got}")
+        raise ValueError(_("must start before it ends (no spans across midnight)") + got)
     return f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
 
 
@@ -408,7 +419,7 @@ def _read(path: Path) -> tuple[_Document | None, list[Problem]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return None, [Problem(path, line, None, "is not UTF-8 text; save it as UTF-8")]
+        return None, [Problem(path, line, None, _("is not UTF-8 text; save it as UTF-8"))]
     try:
         data = loads_toml(text)
     except tomllib.TOMLDecodeError as error:
@@ -426,7 +437,8 @@ def _read_raw(path: Path) -> tuple[bytes | None, list[Problem]]:
             return None, []
         return read_bytes(path, MAX_CONFIG_BYTES), []
     except OSError as error:
-        return None, [Problem(path, None, None, f"cannot be read: {error.strerror or error}")]
+        return None, [Problem(path, None, None, _("cannot be read: {error}").format(
+            error=error.strerror or error))]
     except BoundedReadError as error:
         return None, [Problem(path, None, None, error.message)]
 
@@ -440,7 +452,7 @@ def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Pr
     elif match := _AT_END.search(message):
         line = max(1, len(text.splitlines()))
         message = message[: match.start()] + " (at the end of the file)"
-    return Problem(path, line, None, f"TOML syntax error: {message}")
+    return Problem(path, line, None, _("TOML syntax error: {message}").format(message=message))
 
 
 def _is_policy(data: Mapping[str, object]) -> bool:
@@ -525,7 +537,7 @@ def _merge(into: dict[str, object], parsed: Mapping[str, object], path: Path, li
         elif isinstance(into[key], dict) and isinstance(value, dict):
             _merge(into[key], value, path, line, problems)  # type: ignore[arg-type]
         else:
-            problems.append(Problem(path, line, key, "is set twice; the first value is used"))
+            problems.append(Problem(path, line, key, _("is set twice; the first value is used")))
 
 
 def _tolerant_policy(path: Path, text: str) -> tuple[dict[str, object], dict[str, set[str]],
@@ -714,7 +726,7 @@ def _read_policy(path: Path) -> _PolicyRead:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         text = raw.decode("utf-8-sig", errors="replace")
-        decode_problem = [Problem(path, line, None, "is not UTF-8 text; save it as UTF-8")]
+        decode_problem = [Problem(path, line, None, _("is not UTF-8 text; save it as UTF-8"))]
     if not decode_problem:
         try:
             return _PolicyRead("ok", _Document(path, text, loads_toml(text)))
@@ -855,7 +867,7 @@ def load(user_path: Path | None, policy_path: Path | None,
     enforced = _Layer()
     copy_enforced = _Layer()
     if copy is not None and policy_doc is not None and copy.text != policy_doc.text:
-        _, copy_enforced, _ = _policy_layers(copy)
+        _defaults, copy_enforced, _problems = _policy_layers(copy)
     if policy_doc is not None:
         defaults, enforced, policy_problems = _policy_layers(policy_doc)
         problems += defaults.problems + enforced.problems + policy_problems
@@ -962,7 +974,7 @@ def check_file(path: Path, kind: str | None = None) -> list[Problem]:
             found = list(read.problems) + defaults.problems + enforced.problems + other
             return sorted(found, key=lambda p: (p.line or 0, p.key or ""))
     if doc is None:
-        return problems or [Problem(path, None, None, "file not found")]
+        return problems or [Problem(path, None, None, _("file not found"))]
     if kind == "policy" or (kind is None and _is_policy(doc.data)):
         defaults, enforced, other = _policy_layers(doc)
         found = defaults.problems + enforced.problems + other

@@ -19,7 +19,9 @@ from typing import Any
 import click
 
 from posturewatch import paths
+from posturewatch.calendar_words import month_name, weekday_name
 from posturewatch.control import Spool, parse_duration, parse_until
+from posturewatch.i18n import N_, _
 from posturewatch.instance import running_pid
 
 POLL_S = 0.05
@@ -48,23 +50,25 @@ def _status(path: Path) -> dict[str, Any]:
 
 def send(request: dict[str, Any], what: str) -> tuple[bool, int]:
     """Spool ``request``; (taken by the monitor in time, its pid). Exits with
-    a message when no monitor runs or the folder cannot be written."""
+    a message when no monitor runs (``what``: the sentence that says so,
+    marked with ``N_``) or the folder cannot be written."""
     pid = running_pid(paths.lock_path())
     if pid is None:
-        click.echo(f"PostureWatch is not running, so there is nothing to {what}. "
-                   "Start it with `posturewatch run` (or from your applications menu).",
-                   err=True)
+        click.echo(_(what) + " " + _("Start it with `posturewatch run` (or from your "
+                                     "applications menu)."), err=True)
         sys.exit(1)
     spool = Spool(paths.control_dir())
     try:
         path = spool.send(request)
     except OSError as exc:
-        click.echo(f"posturewatch: cannot write to {spool.folder}: {exc}", err=True)
+        click.echo("posturewatch: " + _("cannot write to {folder}: {error}").format(
+            folder=spool.folder, error=exc), err=True)
         sys.exit(2)
     deadline = time.monotonic() + _wait_s()
     while path.exists():
         if time.monotonic() > deadline:
-            click.echo(f"Sent to PostureWatch (pid {pid}); it takes it at its next sample.")
+            click.echo(_("Sent to PostureWatch (pid {pid}); it takes it at its next "
+                         "sample.").format(pid=pid))
             return False, pid
         time.sleep(POLL_S)  # waiting for another process, not for program time
     return True, pid
@@ -87,7 +91,7 @@ def _local(text: object) -> datetime | None:
 def pause_command(for_: str | None, until: str | None) -> None:
     """Pause the running monitor: no camera, no reminders (until resumed, or --for / --until)."""
     if for_ is not None and until is not None:
-        raise click.UsageError("give --for or --until, not both")
+        raise click.UsageError(_("give --for or --until, not both"))
     request: dict[str, Any] = {"command": "pause"}
     try:
         if for_ is not None:
@@ -99,7 +103,7 @@ def pause_command(for_: str | None, until: str | None) -> None:
         raise click.BadParameter(str(exc), param_hint="--for" if for_ else "--until") from exc
     status_path = paths.status_path()
     before = _status(status_path).get("paused_until")
-    taken, _pid = send(request, "pause")
+    taken, _pid = send(request, N_("PostureWatch is not running, so there is nothing to pause."))
     if not taken:
         return
     # The monitor writes its status right after it paused; show its own end time.
@@ -112,30 +116,34 @@ def pause_command(for_: str | None, until: str | None) -> None:
         time.sleep(POLL_S)
     end = _local(paused)
     if end is None:
-        click.echo("Paused.")
+        click.echo(_("Paused."))
     elif end.year >= 9999:
-        click.echo("Paused until you resume (`posturewatch resume`). The camera stays off.")
+        click.echo(_("Paused until you resume (`posturewatch resume`). The camera stays off."))
     else:
-        click.echo(f"Paused until {end:%H:%M} ({end:%a %d %b}). The camera stays off; "
-                   "monitoring resumes by itself.")
+        day = f"{weekday_name(end, short=True)} {end:%d} {month_name(end, short=True)}"
+        click.echo(_("Paused until {time} ({day}). The camera stays off; monitoring resumes "
+                     "by itself.").format(time=f"{end:%H:%M}", day=day))
 
 
 @click.command("resume")
 def resume_command() -> None:
     """Resume a paused monitor now."""
-    if send({"command": "resume"}, "resume")[0]:
-        click.echo("Monitoring again.")
+    if send({"command": "resume"},
+            N_("PostureWatch is not running, so there is nothing to resume."))[0]:
+        click.echo(_("Monitoring again."))
 
 
 @click.command("water")
 def water_command() -> None:
     """Log a glass of water (the water reminder starts over)."""
-    if send({"command": "water"}, "log water with")[0]:
-        click.echo("Water logged.")
+    if send({"command": "water"},
+            N_("PostureWatch is not running, so there is nothing to log water with."))[0]:
+        click.echo(_("Water logged."))
 
 
 @click.command("break")
 def break_command() -> None:
     """Log a break you took (the sitting time starts over)."""
-    if send({"command": "break"}, "log a break with")[0]:
-        click.echo("Break logged: your sitting time starts over.")
+    if send({"command": "break"},
+            N_("PostureWatch is not running, so there is nothing to log a break with."))[0]:
+        click.echo(_("Break logged: your sitting time starts over."))

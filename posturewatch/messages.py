@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from posturewatch.calendar_words import weekday_name
+from posturewatch.i18n import N_, _, ngettext
 from posturewatch.model import CameraState, NudgeKind, Presence, PresenceSource, State, Verdict
 from posturewatch.stretches import stretch_for, stretch_line
 
@@ -28,31 +30,33 @@ def format_minutes(seconds: float) -> str:
     hours, minutes = divmod(minutes, 60)
     parts = []
     if hours:
-        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
+        parts.append(ngettext("{n} hour", "{n} hours", hours).format(n=hours))
     if minutes or not hours:
-        parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
+        parts.append(ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes))
     return " ".join(parts)
 
 
 BREAK_BODIES = (
-    "You have been sitting for {sat}. Stand up and walk for two minutes.",
-    "You have been sitting for {sat}. A two-minute walk now helps your back and your focus.",
-    "{Sat} in your chair. Stand up, stretch your arms overhead, and walk to the window.",
-    "You have been sitting for {sat}. Fetch a glass of water or take the stairs for two minutes.",
+    N_("You have been sitting for {sat}. Stand up and walk for two minutes."),
+    N_("You have been sitting for {sat}. A two-minute walk now helps your back and your focus."),
+    N_("{Sat} in your chair. Stand up, stretch your arms overhead, and walk to the window."),
+    N_("You have been sitting for {sat}. Fetch a glass of water or take the stairs for two "
+       "minutes."),
 )
 BREAK_REPEAT_BODIES = (
-    "Still sitting: {sat} now. Whenever you can, stand up and move for two minutes.",
-    "{Sat} and counting. A short walk is still the best thing for your back.",
+    N_("Still sitting: {sat} now. Whenever you can, stand up and move for two minutes."),
+    N_("{Sat} and counting. A short walk is still the best thing for your back."),
 )
 WATER_BODIES = (
-    "Time for a glass of water.",
-    "Have a few sips of water: a steady drink through the day beats a lot at once.",
-    "A glass of water now keeps you sharp through the afternoon.",
+    N_("Time for a glass of water."),
+    N_("Have a few sips of water: a steady drink through the day beats a lot at once."),
+    N_("A glass of water now keeps you sharp through the afternoon."),
 )
 POSTURE_BODIES = (
-    "You have been leaning in for a while. Sit back, let your shoulders drop, and lift your head.",
-    "Roll your shoulders back and down, and bring the screen to you, not you to the screen.",
-    "Sit tall: feet flat, back against the chair, chin level. Then take a slow breath.",
+    N_("You have been leaning in for a while. Sit back, let your shoulders drop, and lift your "
+       "head."),
+    N_("Roll your shoulders back and down, and bring the screen to you, not you to the screen."),
+    N_("Sit tall: feet flat, back against the chair, chin level. Then take a slow breath."),
 )
 
 
@@ -66,51 +70,58 @@ def nudge_message(kind: NudgeKind, sitting_s: float, repeat: int, variant: int,
     sat = format_minutes(sitting_s)
     if kind is NudgeKind.BREAK:
         bodies = BREAK_REPEAT_BODIES if repeat else BREAK_BODIES
-        body = bodies[variant % len(bodies)].format(sat=sat, Sat=sat[:1].upper() + sat[1:])
+        body = _(bodies[variant % len(bodies)]).format(sat=sat,
+                                                       Sat=sat[:1].upper() + sat[1:])
         turn = variant if stretch_turn is None else stretch_turn
         body += " " + stretch_line(stretch_for(turn))
-        return Message("Time to stand up", body)
+        return Message(_("Time to stand up"), body)
     if kind is NudgeKind.WATER:
-        return Message("Drink some water", WATER_BODIES[variant % len(WATER_BODIES)])
-    return Message("Sit up straight", POSTURE_BODIES[variant % len(POSTURE_BODIES)])
+        return Message(_("Drink some water"), _(WATER_BODIES[variant % len(WATER_BODIES)]))
+    return Message(_("Sit up straight"), _(POSTURE_BODIES[variant % len(POSTURE_BODIES)]))
 
 
 # -- notification buttons (where the platform shows them) ---------------------
-SNOOZE_LABEL = "Snooze 10 min"
-DONE_LABEL = "Done"
+SNOOZE_LABEL = N_("Snooze 10 min")
+DONE_LABEL = N_("Done")
 SNOOZE_MINUTES = 10.0
-CALIBRATE_LABEL = "Calibrate now"
+CALIBRATE_LABEL = N_("Calibrate now")
 
 # -- things PostureWatch tells the user that are not nudges --------------------
+# Marked here, translated where they are shown: ``translated(CALIBRATED)``.
 CALIBRATION_OFFER = Message(
-    "Calibrate PostureWatch",
-    "Sit upright and comfortable, then choose \u201cCalibrate posture\u201d in the tray menu."
-    " PostureWatch then measures against your own posture, not an average one.",
+    N_("Calibrate PostureWatch"),
+    N_("Sit upright and comfortable, then choose \u201cCalibrate posture\u201d in the tray menu."
+    " PostureWatch then measures against your own posture, not an average one."),
 )
 CALIBRATION_COUNTDOWN_S = 3
 CALIBRATION_GET_READY = Message(
-    "Calibration starts in 3 seconds",
-    "Sit upright and comfortable, look at your screen, and then hold still for about"
-    " 5 seconds.",
+    N_("Calibration starts in 3 seconds"),
+    N_("Sit upright and comfortable, look at your screen, and then hold still for about"
+    " 5 seconds."),
 )
 CALIBRATING = Message(
-    "Calibrating posture",
-    "Hold still, sitting upright and comfortable, for about 5 seconds.",
+    N_("Calibrating posture"),
+    N_("Hold still, sitting upright and comfortable, for about 5 seconds."),
 )
 CALIBRATED = Message(
-    "Posture calibrated", "Done. PostureWatch now measures against this posture.")
-CALIBRATION_FAILED_TITLE = "Calibration did not work"
+    N_("Posture calibrated"), N_("Done. PostureWatch now measures against this posture."))
+CALIBRATION_FAILED_TITLE = N_("Calibration did not work")
+
+
+def translated(message: Message) -> Message:
+    """A message marked with ``N_`` at import time, in the current language."""
+    return Message(_(message.title), _(message.body))
 NO_CAMERA = Message(
-    "PostureWatch cannot see the camera",
-    "Check that a webcam is connected and that no other app is using it."
-    " PostureWatch keeps trying in the background.",
+    N_("PostureWatch cannot see the camera"),
+    N_("Check that a webcam is connected and that no other app is using it."
+    " PostureWatch keeps trying in the background."),
 )
 
 
-INPUT_TRACKING_NOTE = (
+INPUT_TRACKING_NOTE = N_(
     "Meanwhile PostureWatch counts your sitting time from keyboard and mouse activity, "
     "so break reminders still come; posture needs the camera.")
-NO_INPUT_NOTE = "Until then PostureWatch cannot tell whether you are at the desk."
+NO_INPUT_NOTE = N_("Until then PostureWatch cannot tell whether you are at the desk.")
 
 
 def camera_problem_message(camera: CameraState, hint: str = "",
@@ -118,32 +129,35 @@ def camera_problem_message(camera: CameraState, hint: str = "",
     """The one notification about a camera that gives no picture: what is
     wrong, what to try (``hint``: the frame source's own advice, if any) and
     whether sitting is still tracked from keyboard and mouse."""
-    note = INPUT_TRACKING_NOTE if input_tracking else NO_INPUT_NOTE
+    note = _(INPUT_TRACKING_NOTE) if input_tracking else _(NO_INPUT_NOTE)
     if camera is CameraState.COVERED:
         return Message(
-            "The camera seems covered",
-            "Its picture is black. Open the lens cover or privacy shutter, move what is in "
-            f"front of it, or turn on a light. {note}")
+            _("The camera seems covered"),
+            _("Its picture is black. Open the lens cover or privacy shutter, move what is in "
+              "front of it, or turn on a light.") + " " + note)
     if camera is CameraState.NO_PICTURE:
         return Message(
-            "The camera sends no picture",
-            "It sends a blank or frozen image. Unplug it and plug it in again, close other "
-            "camera apps, or choose another camera (camera_index in the settings). " + note)
+            _("The camera sends no picture"),
+            _("It sends a blank or frozen image. Unplug it and plug it in again, close other "
+              "camera apps, or choose another camera (camera_index in the settings).")
+            + " " + note)
     if camera is CameraState.BUSY:
         return Message(
-            "PostureWatch cannot use the camera",
-            (hint or "Another app holds the camera, or access to it is blocked in the "
-             "system's privacy settings.") + " PostureWatch keeps trying. " + note)
+            _("PostureWatch cannot use the camera"),
+            (hint or _("Another app holds the camera, or access to it is blocked in the "
+                       "system's privacy settings.")) + " " + _("PostureWatch keeps trying.")
+            + " " + note)
     return Message(
-        NO_CAMERA.title,
-        (hint or NO_CAMERA.body) + " PostureWatch keeps trying in the background. " + note)
+        _(NO_CAMERA.title),
+        (hint or _(NO_CAMERA.body)) + " " + _("PostureWatch keeps trying in the background.")
+        + " " + note)
 
 
 CAMERA_WORDS = {
-    CameraState.MISSING: "camera not found",
-    CameraState.BUSY: "camera busy",
-    CameraState.COVERED: "camera covered",
-    CameraState.NO_PICTURE: "no picture from the camera",
+    CameraState.MISSING: N_("camera not found"),
+    CameraState.BUSY: N_("camera busy"),
+    CameraState.COVERED: N_("camera covered"),
+    CameraState.NO_PICTURE: N_("no picture from the camera"),
 }
 
 
@@ -154,8 +168,8 @@ def _clock(moment: datetime, now: datetime, tz: tzinfo) -> str:
     if local.date() == today:
         return hhmm
     if (local.date() - today).days == 1:
-        return f"tomorrow {hhmm}"
-    return f"{local.strftime('%a')} {hhmm}"
+        return _("tomorrow {time}").format(time=hhmm)
+    return f"{weekday_name(local, short=True)} {hhmm}"
 
 
 def status_line(state: State | None, tz: tzinfo, calibrated: bool = True) -> str:
@@ -164,50 +178,57 @@ def status_line(state: State | None, tz: tzinfo, calibrated: bool = True) -> str
     ``state.at`` is the time base (UTC); times are shown in ``tz``. Pure.
     """
     if state is None:
-        return "Starting\u2026"
+        return _("Starting\u2026")
     sat = format_minutes(state.sitting_s)
     if state.paused_until is not None:
         if state.paused_until.year >= 9999:  # session.PAUSED_INDEFINITELY
-            return "Paused until you resume"
-        return f"Paused until {_clock(state.paused_until, state.at, tz)}"
+            return _("Paused until you resume")
+        return _("Paused until {time}").format(time=_clock(state.paused_until, state.at, tz))
     if state.camera is CameraState.OFF:
         if state.screen_locked:
-            return "Screen locked: camera off"
+            return _("Screen locked: camera off")
         if not state.in_working_hours:
-            return "Outside working hours: camera off"
-        return "Camera off"
-    problem = CAMERA_WORDS.get(state.camera)
+            return _("Outside working hours: camera off")
+        return _("Camera off")
+    words = CAMERA_WORDS.get(state.camera)
+    problem = _(words) if words else None
     if problem is not None and state.presence_source is PresenceSource.INPUT:
         if state.presence is Presence.AWAY:
-            return f"Away: no keyboard or mouse input ({problem})"
-        due = "Break due: sitting" if state.break_due else "Sitting"
-        return f"{due} for {sat}, from keyboard and mouse ({problem})"
+            return _("Away: no keyboard or mouse input ({problem})").format(problem=problem)
+        due = (_("Break due: sitting for {time}, from keyboard and mouse ({problem})")
+               if state.break_due else
+               _("Sitting for {time}, from keyboard and mouse ({problem})"))
+        return due.format(time=sat, problem=problem)
     if state.camera is CameraState.MISSING:
-        return "Camera not found"
+        return _("Camera not found")
     if state.camera is CameraState.BUSY:
-        return "Camera busy (in use by another app?)"
+        return _("Camera busy (in use by another app?)")
     if state.camera is CameraState.COVERED:
-        return "Camera covered: its picture is black"
+        return _("Camera covered: its picture is black")
     if state.camera is CameraState.NO_PICTURE:
-        return "No picture from the camera (blank or frozen)"
+        return _("No picture from the camera (blank or frozen)")
     if state.camera is CameraState.ENDED:
-        return "Video ended"
+        return _("Video ended")
     if state.presence is Presence.PRESENT and state.presence_source is PresenceSource.INPUT:
-        due = "Break due: sitting" if state.break_due else "Sitting"
-        return f"{due} for {sat}, from keyboard and mouse (not in view)"
+        due = (_("Break due: sitting for {time}, from keyboard and mouse (not in view)")
+               if state.break_due else
+               _("Sitting for {time}, from keyboard and mouse (not in view)"))
+        return due.format(time=sat)
     if state.presence is Presence.AWAY:
-        return "Away from the desk"
+        return _("Away from the desk")
     if state.break_due:
-        return f"Break due: sitting for {sat}"
-    if state.verdict is Verdict.SLOUCHED:
-        words = "Slouching"
-    elif state.verdict is Verdict.UPRIGHT:
-        words = "Upright"
-    else:
-        words = "Monitoring"
+        return _("Break due: sitting for {time}").format(time=sat)
     if not calibrated and state.verdict is not Verdict.UNKNOWN:
-        words += " (not calibrated)"
-    return f"{words}, sitting for {sat}"
+        text = (_("Slouching (not calibrated), sitting for {time}")
+                if state.verdict is Verdict.SLOUCHED else
+                _("Upright (not calibrated), sitting for {time}"))
+    elif state.verdict is Verdict.SLOUCHED:
+        text = _("Slouching, sitting for {time}")
+    elif state.verdict is Verdict.UPRIGHT:
+        text = _("Upright, sitting for {time}")
+    else:
+        text = _("Monitoring, sitting for {time}")
+    return text.format(time=sat)
 
 
 def tooltip(state: State | None, tz: tzinfo, calibrated: bool = True) -> str:
@@ -216,7 +237,14 @@ def tooltip(state: State | None, tz: tzinfo, calibrated: bool = True) -> str:
     if state is None or state.paused_until is not None:
         return text
     if not state.in_working_hours and state.camera is not CameraState.OFF:
-        text += " (outside working hours: no reminders)"
+        text += " " + _("(outside working hours: no reminders)")
     elif state.quiet is not None:
-        text += f" ({state.quiet}: reminders wait)"
+        text += " " + _("({reason}: reminders wait)").format(reason=quiet_words(state.quiet))
     return text
+
+
+def quiet_words(reason: str) -> str:
+    """Why reminders wait (``State.quiet``), in the user's language."""
+    words = {"do not disturb": _("do not disturb"),
+             "full-screen window": _("full-screen window")}
+    return words.get(reason, reason)

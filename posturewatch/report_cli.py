@@ -12,6 +12,7 @@ import click
 
 from posturewatch import paths
 from posturewatch.clock import local_zone
+from posturewatch.i18n import _
 from posturewatch.report.files import (
     FORMATS,
     open_in_browser,
@@ -54,7 +55,7 @@ def report_command(week: str | None, last: bool, fmt: str | None, output: Path |
     from posturewatch.cli import fail, resolve
 
     if week and last:
-        fail("give --week or --last, not both")
+        fail(_("give --week or --last, not both"))
     if week:
         try:
             year, number = parse_week(week)
@@ -69,8 +70,8 @@ def report_command(week: str | None, last: bool, fmt: str | None, output: Path |
     except OSError as exc:  # a folder on the way this user cannot search
         fail(storage_problem(database, exc))
     if not exists:
-        click.echo(f"posturewatch: no database at {database} yet; the report will be empty.",
-                   err=True)
+        click.echo("posturewatch: " + _("no database at {path} yet; the report will be "
+                                        "empty.").format(path=database), err=True)
     try:
         if output is None and fmt != "html":
             now = datetime.now(UTC)
@@ -82,6 +83,6 @@ def report_command(week: str | None, last: bool, fmt: str | None, output: Path |
         fail(str(exc))
     except (OSError, sqlite3.Error) as exc:
         fail(storage_problem(database, exc))
-    click.echo(f"Report written to {path}")
+    click.echo(_("Report written to {path}").format(path=path))
     if open_ and not open_in_browser(path):
-        click.echo("No browser answered; open the file above yourself.", err=True)
+        click.echo(_("No browser answered; open the file above yourself."), err=True)

@@ -20,7 +20,9 @@ import os
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
+from posturewatch.calendar_words import month_name
 from posturewatch.config import WEEKDAYS, Settings
+from posturewatch.i18n import N_, _
 from posturewatch.report import parse_week, shift_week, week_bounds, week_of
 from posturewatch.report.files import build_summary, report_filename
 from posturewatch.report.html import WeekLinks, render_html
@@ -29,8 +31,8 @@ HISTORY_WEEKS = 12
 """Weeks (this one included) kept browsable from the tray and by the links."""
 
 # User-facing texts (kept together here so they can be translated).
-THIS_WEEK = "This week so far"
-WEEK_ITEM = "Week {n} \u00b7 {period}"
+THIS_WEEK = N_("This week so far")
+WEEK_ITEM = N_("Week {n} \u00b7 {period}")
 
 
 def default_week(now: datetime, tz: tzinfo, report_day: str) -> str:
@@ -78,15 +80,16 @@ def other_weeks(now: datetime, tz: tzinfo, report_day: str, db_path: Path) -> li
 def week_title(week: str, now: datetime, tz: tzinfo) -> str:
     """A menu label: "This week so far" or "Week 9 · 23 Feb – 1 Mar"."""
     if week == week_of(now, tz):
-        return THIS_WEEK
+        return _(THIS_WEEK)
     start, end = week_bounds(week, tz)
     first: date = start.astimezone(tz).date()
     last: date = (end.astimezone(tz) - timedelta(hours=1)).date()
     if first.month == last.month:
-        period = f"{first.day}\u2013{last.day} {last:%b}"
+        period = f"{first.day}\u2013{last.day} {month_name(last, short=True)}"
     else:
-        period = f"{first.day} {first:%b} \u2013 {last.day} {last:%b}"
-    return WEEK_ITEM.format(n=int(week.split("-W")[1]), period=period)
+        period = (f"{first.day} {month_name(first, short=True)} \u2013 {last.day} "
+                  f"{month_name(last, short=True)}")
+    return _(WEEK_ITEM).format(n=int(week.split("-W")[1]), period=period)
 
 
 def _stale(path: Path, week: str, now: datetime, tz: tzinfo) -> bool:

@@ -103,7 +103,7 @@ def parse_number(text: str) -> object:
 def _sentence(error: ValueError) -> str:
     """``KeySpec.validate``'s "must be ..., got X" as a sentence for the window
     (the person can see what they typed)."""
-    message = str(error).split(", got ")[0]
+    message = str(error).split(_(", got {value}").split("{value}")[0])[0]
     return message[:1].upper() + message[1:]
 
 

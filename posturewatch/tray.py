@@ -58,6 +58,7 @@ from posturewatch.app import (
 )
 from posturewatch.config import Resolved, parse_work_hours
 from posturewatch.config_edit import settings_template
+from posturewatch.i18n import N_, _
 from posturewatch.icons import IconState, draw_icon, icon_state
 from posturewatch.launch import Windows, open_path
 from posturewatch.messages import (
@@ -68,6 +69,7 @@ from posturewatch.messages import (
     format_minutes,
     status_line,
     tooltip,
+    translated,
 )
 from posturewatch.model import NudgeKind, State
 from posturewatch.notify import Button, supports_buttons
@@ -93,22 +95,22 @@ ICON_SIZE = 64
 EMBED_CHECK_S = 5.0  # real seconds to wait for a tray host before saying there is none
 JOIN_TIMEOUT_S = 2.0
 
-# Menu labels (tests and docs refer to these).
-PAUSE_LABEL = "Pause"
-PAUSE_30_LABEL = "For 30 minutes"
-PAUSE_60_LABEL = "For 1 hour"
-PAUSE_TOMORROW_LABEL = "Until tomorrow"
-RESUME_LABEL = "Resume"
-CALIBRATE_MENU_LABEL = "Calibrate posture"
-BREAK_LABEL = "I took a break"
-WATER_LABEL = "I drank water"
-SNOOZE_MENU_LABEL = "Snooze reminder 10 min"
-DONE_MENU_LABEL = "Reminder done"
-REPORT_LABEL = "Open weekly report"
-OTHER_WEEKS_LABEL = "Other weeks"
-SETTINGS_LABEL = "Settings\u2026"
-ABOUT_LABEL = "About PostureWatch"
-QUIT_LABEL = "Quit"
+# Menu labels (tests and docs refer to these); marked here, translated in build_menu.
+PAUSE_LABEL = N_("Pause")
+PAUSE_30_LABEL = N_("For 30 minutes")
+PAUSE_60_LABEL = N_("For 1 hour")
+PAUSE_TOMORROW_LABEL = N_("Until tomorrow")
+RESUME_LABEL = N_("Resume")
+CALIBRATE_MENU_LABEL = N_("Calibrate posture")
+BREAK_LABEL = N_("I took a break")
+WATER_LABEL = N_("I drank water")
+SNOOZE_MENU_LABEL = N_("Snooze reminder 10 min")
+DONE_MENU_LABEL = N_("Reminder done")
+REPORT_LABEL = N_("Open weekly report")
+OTHER_WEEKS_LABEL = N_("Other weeks")
+SETTINGS_LABEL = N_("Settings\u2026")
+ABOUT_LABEL = N_("About PostureWatch")
+QUIT_LABEL = N_("Quit")
 
 
 class TrayUnavailable(Exception):
@@ -236,28 +238,28 @@ class TrayApp:
         return Menu(
             Item(lambda _i: self._status, self._on_status, default=True),
             Menu.SEPARATOR,
-            Item(PAUSE_LABEL, Menu(
-                Item(PAUSE_30_LABEL, self._command(Pause(minutes=30))),
-                Item(PAUSE_60_LABEL, self._command(Pause(minutes=60))),
-                Item(PAUSE_TOMORROW_LABEL, self._command(Custom(self._pause_until_tomorrow))),
+            Item(_(PAUSE_LABEL), Menu(
+                Item(_(PAUSE_30_LABEL), self._command(Pause(minutes=30))),
+                Item(_(PAUSE_60_LABEL), self._command(Pause(minutes=60))),
+                Item(_(PAUSE_TOMORROW_LABEL), self._command(Custom(self._pause_until_tomorrow))),
             )),
-            Item(RESUME_LABEL, self._command(Resume()), enabled=paused),
+            Item(_(RESUME_LABEL), self._command(Resume()), enabled=paused),
             Menu.SEPARATOR,
-            Item(BREAK_LABEL, self._command(LogBreak())),
-            Item(WATER_LABEL, self._command(LogWater())),
-            Item(SNOOZE_MENU_LABEL, self._command(Snooze(SNOOZE_MINUTES)),
+            Item(_(BREAK_LABEL), self._command(LogBreak())),
+            Item(_(WATER_LABEL), self._command(LogWater())),
+            Item(_(SNOOZE_MENU_LABEL), self._command(Snooze(SNOOZE_MINUTES)),
                  visible=self._menu_reminders, enabled=lambda _i: self._last_nudge is not None),
-            Item(DONE_MENU_LABEL, self._on_done, visible=self._menu_reminders,
+            Item(_(DONE_MENU_LABEL), self._on_done, visible=self._menu_reminders,
                  enabled=lambda _i: self._last_nudge is not None),
             Item(lambda _i: self._calibrate_text(), self._on_calibrate),
             Menu.SEPARATOR,
-            Item(REPORT_LABEL, self._command(Custom(self._open_report))),
-            Item(OTHER_WEEKS_LABEL, Menu(*self._week_items()),
+            Item(_(REPORT_LABEL), self._command(Custom(self._open_report))),
+            Item(_(OTHER_WEEKS_LABEL), Menu(*self._week_items()),
                  enabled=lambda _i: bool(self._weeks)),
-            Item(SETTINGS_LABEL, self._on_settings),
-            Item(ABOUT_LABEL, self._command(Custom(self._about))),
+            Item(_(SETTINGS_LABEL), self._on_settings),
+            Item(_(ABOUT_LABEL), self._command(Custom(self._about))),
             Menu.SEPARATOR,
-            Item(QUIT_LABEL, self._on_quit),
+            Item(_(QUIT_LABEL), self._on_quit),
         )
 
     def _week_items(self) -> list[Any]:
@@ -290,8 +292,8 @@ class TrayApp:
 
     def _calibrate_text(self) -> str:
         if self.monitor.baseline is None:
-            return f"{CALIBRATE_MENU_LABEL} (not done yet)"
-        return CALIBRATE_MENU_LABEL
+            return _("Calibrate posture (not done yet)")
+        return _(CALIBRATE_MENU_LABEL)
 
     def _command(self, command: Command) -> Callable[..., None]:
         def put(_icon: object = None, _item: object = None) -> None:
@@ -341,10 +343,11 @@ class TrayApp:
             log.warning("cannot create %s: %s", path, exc)
         opened = self.opener(path)
         if reason or not opened:
-            body = f"Edit this file in a text editor: {path}"
+            body = _("Edit this file in a text editor: {path}").format(path=path)
             if reason:
                 body = f"{reason[:1].upper()}{reason[1:]}. {body}"
-            self.monitor.commands.put(Custom(lambda m, _now: m.tell("Settings", body)))
+            title = _("Settings")
+            self.monitor.commands.put(Custom(lambda m, _now: m.tell(title, body)))
 
     def _on_quit(self, _icon: object = None, _item: object = None) -> None:
         log.info("tray: Quit")
@@ -365,17 +368,20 @@ class TrayApp:
         state = monitor.tracker.state(now)
         body = status_line(state, monitor.tz, monitor.baseline is not None) + "."
         if state.next_nudge_kind is not None and state.next_nudge_at is not None:
-            wait = max(0.0, (state.next_nudge_at - now).total_seconds())
-            what = {NudgeKind.BREAK: "stand up", NudgeKind.WATER: "drink water",
-                    NudgeKind.POSTURE: "sit up"}[state.next_nudge_kind]
-            body += f" Next reminder ({what}) in about {format_minutes(wait)}."
+            wait = format_minutes(max(0.0, (state.next_nudge_at - now).total_seconds()))
+            body += " " + {
+                NudgeKind.BREAK: _("Next reminder (stand up) in about {time}."),
+                NudgeKind.WATER: _("Next reminder (drink water) in about {time}."),
+                NudgeKind.POSTURE: _("Next reminder (sit up) in about {time}."),
+            }[state.next_nudge_kind].format(time=wait)
         monitor.tell("PostureWatch", body)
 
     def _about(self, monitor: Monitor, now: datetime) -> None:
         monitor.tell(
             f"PostureWatch {__version__}",
-            "A quiet posture and sitting-time monitor. It keeps only numbers, on this "
-            f"computer ({paths.data_dir()}); no picture is ever stored or sent.",
+            _("A quiet posture and sitting-time monitor. It keeps only numbers, on this "
+              "computer ({folder}); no picture is ever stored or sent.").format(
+                folder=paths.data_dir()),
         )
 
     def _open_report(self, monitor: Monitor, now: datetime, week: str | None = None) -> None:
@@ -393,7 +399,8 @@ class TrayApp:
                                   reports_dir())
         self._refresh_weeks(monitor, now)
         if not self.opener(target):
-            monitor.tell("Weekly report", f"Saved as {target}", kind="report")
+            monitor.tell(_("Weekly report"), _("Saved as {path}").format(path=target),
+                         kind="report")
 
     def _refresh_weeks(self, monitor: Monitor, now: datetime) -> None:
         """Work out the "Other weeks" list (sampling thread; reads the database)."""
@@ -528,8 +535,8 @@ class TrayApp:
 
     def _offer_calibration(self) -> None:
         """First run (no baseline): ask for calibration, with a button where possible."""
-        message = CALIBRATION_OFFER
-        button = Button(CALIBRATE_LABEL, lambda: self.monitor.commands.put(Calibrate()))
+        message = translated(CALIBRATION_OFFER)
+        button = Button(_(CALIBRATE_LABEL), lambda: self.monitor.commands.put(Calibrate()))
         self.monitor.deliver(message.title, message.body, (button,), kind="calibration",
                              icon="info")
         for listener in self.monitor.message_listeners:

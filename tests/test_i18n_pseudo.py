@@ -30,7 +30,8 @@ ALLOWED = {"PostureWatch", "posturewatch", "MB", "KiB", "UTC", "HH", "MM", "DST"
            "CSV", "HTML", "mm", "csv", "json", "Europe", "Berlin", "sudo", "chmod",
            "chown"} | set(KEYS)
 _BRACKETED = re.compile(re.escape(OPEN) + r"[^" + OPEN + CLOSE + r"]*" + re.escape(CLOSE))
-_TECHNICAL = re.compile(r"`[^`]*`|\S*[/\\]\S*|\b\w+_\w+\b|\b\d{4}-W\d{2}\b|--[\w-]+"
+_TECHNICAL = re.compile(r"`[^`]*`|\S*[/\\]\S*|\b\w+_\w+\b|\b\d{4}-W\d{2}\b|--[\w-]+|"
+                        r"\b[\w-]+\.(?:toml|json|csv|html|db|log|task)\b"
                         r"|\bposturewatch(?: [a-z]+)+")
 
 
@@ -213,9 +214,9 @@ def test_the_tray_menu_and_its_notifications(tmp_path: Path) -> None:
         while not monitor.commands.empty():
             command = monitor.commands.get()
             command.fn(monitor, NOW)  # type: ignore[attr-defined]
-    texts = [t for n in notifier.sent for t in (n.title, n.body)]
+    texts = [t for title, body in notifier.shown for t in (title, body)]
     assert len(texts) >= 6
-    assert_translated([t.replace("no Tk here", "") for t in texts], "tray notifications")
+    assert_translated([t.replace("No Tk here", "") for t in texts], "tray notifications")
 
 
 # -- the command line --------------------------------------------------------------------------
