@@ -27,6 +27,7 @@ from pathlib import Path
 import click
 
 from posturewatch import paths
+from posturewatch.i18n import _, ngettext
 
 log = logging.getLogger(__name__)
 
@@ -372,19 +373,21 @@ def format_checks(checks: list[Check]) -> str:
     for check in checks:
         lines.append(f"  {check.status.value:<4}  {check.name:<{width}}  {check.detail}")
         if check.fix and check.status is not Status.OK:
-            lines.append(f"  {'':<4}  {'':<{width}}  fix: {check.fix}")
+            lines.append(f"  {'':<4}  {'':<{width}}  " + _("fix: {fix}").format(fix=check.fix))
     fails = sum(c.status is Status.FAIL for c in checks)
     warns = sum(c.status is Status.WARN for c in checks)
     oks = sum(c.status is Status.OK for c in checks)
     if fails:
-        verdict = f"{fails} problem{'s' if fails != 1 else ''} to fix"
+        verdict = ngettext("{n} problem to fix", "{n} problems to fix", fails).format(n=fails)
     elif warns:
-        verdict = "PostureWatch can run; see the warnings"
+        verdict = _("PostureWatch can run; see the warnings")
     else:
-        verdict = "everything PostureWatch needs works"
+        verdict = _("everything PostureWatch needs works")
     lines.append("")
-    lines.append(f"{oks} ok, {warns} warning{'s' if warns != 1 else ''}, "
-                 f"{fails} problem{'s' if fails != 1 else ''}: {verdict}.")
+    counts = ", ".join((ngettext("{n} ok", "{n} ok", oks).format(n=oks),
+                        ngettext("{n} warning", "{n} warnings", warns).format(n=warns),
+                        ngettext("{n} problem", "{n} problems", fails).format(n=fails)))
+    lines.append(f"{counts}: {verdict}.")
     return "\n".join(lines)
 
 
