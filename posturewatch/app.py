@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
-from posturewatch.bounded_read import finite_number, read_json
+from posturewatch.bounded_read import read_json
 from posturewatch.calibration import CalibrationRefused, make_live_baseline
 from posturewatch.camera import FrameSource
 from posturewatch.clock import Clock
@@ -66,6 +66,7 @@ from posturewatch.model import (
 )
 from posturewatch.model_files import ModelError
 from posturewatch.notify import Button, Notifier, supports_buttons, supports_kinds
+from posturewatch.nudge_kinds import BY_PRIORITY, KINDS
 from posturewatch.paths import write_private_text
 from posturewatch.picture import PictureCheck
 from posturewatch.pose import Estimator, LazyEstimator
@@ -354,20 +355,10 @@ class Monitor:
             return False
         if not isinstance(bout, dict):
             return False
-        numbers = {k: finite_number(bout.get(k)) for k in ("sitting_s", "absence_s", "water_s")}
-        nudged = finite_number(bout.get("break_nudged_at_s"))
-        try:
-            last_tick = datetime.fromisoformat(str(bout.get("last_tick"))).astimezone(UTC)
-        except (ValueError, OverflowError):
-            return False
-        if None in numbers.values() or last_tick.tzinfo is None:
-            return False
-        resumed = self.tracker.continue_bout(
-            now.astimezone(UTC), last_tick, min(numbers["sitting_s"], 86400.0),  # type: ignore[type-var]
-            numbers["absence_s"], numbers["water_s"], nudged)  # type: ignore[arg-type]
+        resumed = self.tracker.continue_bout(now.astimezone(UTC), bout)
         if resumed:
-            log.info("carrying on the sitting bout of the last run (%.0f s sitting, stopped "
-                     "at %s)", numbers["sitting_s"], last_tick.isoformat())
+            log.info("carrying on the sitting bout of the last run (%s s sitting, stopped "
+                     "at %s)", bout.get("sitting_s"), bout.get("last_tick"))
         return resumed
 
     def safe_tick(self) -> TickResult | None:
@@ -532,7 +523,7 @@ class Monitor:
         if isinstance(command, Snooze):
             return t.snooze(now, command.minutes)
         if isinstance(command, Done):
-            kind = command.kind or self._last_nudge_kind or NudgeKind.BREAK
+            kind = command.kind or self._last_nudge_kind or BY_PRIORITY[0]
             return t.done(now, kind)
         if isinstance(command, Calibrate):
             self.calibrate()
@@ -588,7 +579,7 @@ class Monitor:
         return True
 
     def show_nudge(self, nudge: Nudge) -> None:
-        turn = self._next_stretch_turn() if nudge.kind is NudgeKind.BREAK else None
+        turn = self._next_stretch_turn() if KINDS[nudge.kind].stretch else None
         message = nudge_message(nudge.kind, nudge.sitting_s, nudge.repeat, self._variant, turn)
         self._variant += 1
         self._last_nudge_kind = nudge.kind

@@ -33,6 +33,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from posturewatch.model import CameraState, Presence, State, Verdict
+from posturewatch.nudge_kinds import KINDS
 
 
 class IconState(StrEnum):
@@ -281,6 +282,17 @@ NOTE_DRAWERS = {
     NoteIcon.REPORT: _report,
     NoteIcon.UPRIGHT: _upright,
 }
+
+
+def _check_kind_icons() -> None:
+    """Every nudge kind names an icon that is drawn here (at import)."""
+    for kind, spec in KINDS.items():
+        if spec.icon not in NOTE_DRAWERS:
+            raise ValueError(f"nudge_kinds.KINDS[{kind.value!r}].icon {spec.icon!r} is not an "
+                             f"icons.NoteIcon ({', '.join(NoteIcon)})")
+
+
+_check_kind_icons()
 
 
 @lru_cache(maxsize=32)

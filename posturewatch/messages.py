@@ -15,6 +15,7 @@ from datetime import datetime, tzinfo
 from posturewatch.calendar_words import weekday_name
 from posturewatch.i18n import N_, _, ngettext
 from posturewatch.model import CameraState, NudgeKind, Presence, PresenceSource, State, Verdict
+from posturewatch.nudge_kinds import KINDS
 from posturewatch.stretches import stretch_for, stretch_line
 
 
@@ -36,48 +37,108 @@ def format_minutes(seconds: float) -> str:
     return " ".join(parts)
 
 
-BREAK_BODIES = (
-    N_("You have been sitting for {sat}. Stand up and walk for two minutes."),
-    N_("You have been sitting for {sat}. A two-minute walk now helps your back and your focus."),
-    N_("{Sat} in your chair. Stand up, stretch your arms overhead, and walk to the window."),
-    N_("You have been sitting for {sat}. Fetch a glass of water or take the stairs for two "
-       "minutes."),
-)
-BREAK_REPEAT_BODIES = (
-    N_("Still sitting: {sat} now. Whenever you can, stand up and move for two minutes."),
-    N_("{Sat} and counting. A short walk is still the best thing for your back."),
-)
-WATER_BODIES = (
-    N_("Time for a glass of water."),
-    N_("Have a few sips of water: a steady drink through the day beats a lot at once."),
-    N_("A glass of water now keeps you sharp through the afternoon."),
-)
-POSTURE_BODIES = (
-    N_("You have been leaning in for a while. Sit back, let your shoulders drop, and lift your "
-       "head."),
-    N_("Roll your shoulders back and down, and bring the screen to you, not you to the screen."),
-    N_("Sit tall: feet flat, back against the chair, chin level. Then take a slow breath."),
-)
+@dataclass(frozen=True)
+class NudgeTexts:
+    """What a nudge kind says (see ``nudge_kinds``), each text marked with
+    ``N_`` and translated where it is used. ``bodies`` take turns
+    (``{sat}``/``{Sat}``: the sitting time in words); ``repeat_bodies``, when
+    given, replace them for a repeat in the same sitting bout.
+    ``next_reminder`` is the details notification's sentence about the next
+    one (``{time}``: how long until it); ``followed`` defines "followed" for
+    this kind in the report."""
+
+    title: str
+    bodies: tuple[str, ...]
+    next_reminder: str
+    followed: str
+    repeat_bodies: tuple[str, ...] = ()
+
+
+NUDGE_TEXTS: dict[NudgeKind, NudgeTexts] = {
+    NudgeKind.BREAK: NudgeTexts(
+        N_("Time to stand up"),
+        (
+            N_("You have been sitting for {sat}. Stand up and walk for two minutes."),
+            N_("You have been sitting for {sat}. A two-minute walk now helps your back and "
+               "your focus."),
+            N_("{Sat} in your chair. Stand up, stretch your arms overhead, and walk to the "
+               "window."),
+            N_("You have been sitting for {sat}. Fetch a glass of water or take the stairs for "
+               "two minutes."),
+        ),
+        next_reminder=N_("Next reminder (stand up) in about {time}."),
+        followed=N_("break nudge: a break within 30 min"),
+        repeat_bodies=(
+            N_("Still sitting: {sat} now. Whenever you can, stand up and move for two minutes."),
+            N_("{Sat} and counting. A short walk is still the best thing for your back."),
+        ),
+    ),
+    NudgeKind.WATER: NudgeTexts(
+        N_("Drink some water"),
+        (
+            N_("Time for a glass of water."),
+            N_("Have a few sips of water: a steady drink through the day beats a lot at once."),
+            N_("A glass of water now keeps you sharp through the afternoon."),
+        ),
+        next_reminder=N_("Next reminder (drink water) in about {time}."),
+        followed=N_("water: water logged within 15 min"),
+    ),
+    NudgeKind.POSTURE: NudgeTexts(
+        N_("Sit up straight"),
+        (
+            N_("You have been leaning in for a while. Sit back, let your shoulders drop, and "
+               "lift your head."),
+            N_("Roll your shoulders back and down, and bring the screen to you, not you to the "
+               "screen."),
+            N_("Sit tall: feet flat, back against the chair, chin level. Then take a slow "
+               "breath."),
+        ),
+        next_reminder=N_("Next reminder (sit up) in about {time}."),
+        followed=N_("posture: marked done, or mostly upright in the 5 minutes after"),
+    ),
+}
+
+
+def _check_texts() -> None:
+    """Every kind of ``nudge_kinds.KINDS`` has its texts, and only those (at import)."""
+    missing = [k.value for k in KINDS if k not in NUDGE_TEXTS]
+    extra = [k.value for k in NUDGE_TEXTS if k not in KINDS]
+    if missing or extra:
+        raise ValueError(f"messages.NUDGE_TEXTS: missing {missing}, unknown {extra}")
+    for kind, texts in NUDGE_TEXTS.items():
+        if not (texts.bodies and texts.title and texts.followed
+                and "{time}" in texts.next_reminder):
+            raise ValueError(f"messages.NUDGE_TEXTS[{kind.value!r}] lacks a text")
+
+
+_check_texts()
 
 
 def nudge_message(kind: NudgeKind, sitting_s: float, repeat: int, variant: int,
                   stretch_turn: int | None = None) -> Message:
     """The notification for one nudge. ``variant`` picks the wording (any int).
 
-    A break nudge ends with a line suggesting one stretch
-    (:func:`posturewatch.stretches.stretch_for`), ``stretch_turn`` (default:
-    ``variant``) choosing which, so stretches take turns."""
+    A kind that offers stretches (``KindSpec.stretch``: break) ends with a
+    line suggesting one (:func:`posturewatch.stretches.stretch_for`),
+    ``stretch_turn`` (default: ``variant``) choosing which, so stretches take
+    turns."""
+    texts = NUDGE_TEXTS[kind]
     sat = format_minutes(sitting_s)
-    if kind is NudgeKind.BREAK:
-        bodies = BREAK_REPEAT_BODIES if repeat else BREAK_BODIES
-        body = _(bodies[variant % len(bodies)]).format(sat=sat,
-                                                       Sat=sat[:1].upper() + sat[1:])
+    bodies = texts.repeat_bodies if repeat and texts.repeat_bodies else texts.bodies
+    body = _(bodies[variant % len(bodies)]).format(sat=sat, Sat=sat[:1].upper() + sat[1:])
+    if KINDS[kind].stretch:
         turn = variant if stretch_turn is None else stretch_turn
         body += " " + stretch_line(stretch_for(turn))
-        return Message(_("Time to stand up"), body)
-    if kind is NudgeKind.WATER:
-        return Message(_("Drink some water"), _(WATER_BODIES[variant % len(WATER_BODIES)]))
-    return Message(_("Sit up straight"), _(POSTURE_BODIES[variant % len(POSTURE_BODIES)]))
+    return Message(_(texts.title), body)
+
+
+def next_reminder(state: State, now: datetime) -> str:
+    """" Next reminder (stand up) in about 5 minutes." for the details
+    notification (the kind's own sentence), or "" when none is coming."""
+    if state.next_nudge_kind is None or state.next_nudge_at is None:
+        return ""
+    wait = format_minutes(max(0.0, (state.next_nudge_at - now).total_seconds()))
+    return " " + _(NUDGE_TEXTS[state.next_nudge_kind].next_reminder).format(time=wait)
 
 
 # -- notification buttons (where the platform shows them) ---------------------

@@ -50,6 +50,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from posturewatch.nudge_kinds import KINDS
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -81,10 +83,12 @@ def supports_kinds(notifier: object) -> bool:
     return bool(getattr(notifier, "supports_kinds", False))
 
 
-# The icon a kind shows when ``icon`` is not given (names of ``icons.NoteIcon``).
+# The icon a kind shows when ``icon`` is not given (names of ``icons.NoteIcon``):
+# each nudge kind's own (``nudge_kinds.KINDS``), then the other messages'.
 KIND_ICONS = {
-    "break": "break", "posture": "posture", "water": "water", "info": "info",
-    "calibration": "upright", "settings": "problem", "camera": "problem", "report": "report",
+    **{kind.value: spec.icon for kind, spec in KINDS.items()},
+    "info": "info", "calibration": "upright", "settings": "problem", "camera": "problem",
+    "report": "report",
 }
 
 

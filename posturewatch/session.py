@@ -123,10 +123,12 @@ notifier has shown the nudge (it knows whether delivery worked).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum
 
+from posturewatch.bounded_read import finite_number
 from posturewatch.config import WEEKDAYS, Settings
 from posturewatch.model import (
     Action,
@@ -144,6 +146,7 @@ from posturewatch.model import (
     StateChanged,
     Verdict,
 )
+from posturewatch.nudge_kinds import BY_PRIORITY, INTERVAL_KINDS, KINDS, Due
 
 PAUSED_INDEFINITELY = datetime(9999, 12, 31, tzinfo=UTC)
 """``State.paused_until`` of a pause without an end. Far enough to mean never,
@@ -156,7 +159,6 @@ gap: the whole interval is unknown, never sitting."""
 FOLLOW_WINDOW = timedelta(minutes=15)
 """A break whose absence began within this time after a break nudge followed it."""
 
-PRIORITY: tuple[NudgeKind, ...] = (NudgeKind.BREAK, NudgeKind.POSTURE, NudgeKind.WATER)
 
 INPUT_ACTIVE_S = 60.0
 """Keyboard or mouse input this recent says the person is at the desk. A
@@ -403,22 +405,20 @@ class Tracker:
         self._absence_start: datetime | None = None
         self._absence_counted = False  # this absence run already made (or was) a break
 
-        # Break nudges in this bout.
-        self._break_repeat = 0
-        self._break_nudged_at_sitting: timedelta | None = None
-        self._last_break_nudge_at: datetime | None = None
-
         # Posture: the slouch run and how long it has been interrupted.
         self._slouch = _ZERO
         self._slouch_pause = _ZERO
-        self._posture_repeat = 0
 
-        # Water: SEATED time since the last water nudge or water logged.
-        self._water = _ZERO
-        self._water_repeat = 0
-
-        # Nudges in general; how many of each kind this bout has shown.
+        # Nudges, per kind (nudge_kinds.KINDS): how many since the kind's
+        # count started over (the back-off; Nudge.repeat), the sitting time
+        # of the last one (Due.SITTING), and the SEATED time since the last
+        # nudge or answer (Due.INTERVAL).
+        self._repeat: dict[NudgeKind, int] = {}
+        self._nudged_at_sitting: dict[NudgeKind, timedelta] = {}
+        self._interval: dict[NudgeKind, timedelta] = {k: _ZERO for k in INTERVAL_KINDS}
+        self._last_sitting_nudge_at: datetime | None = None  # for "followed_nudge"
         self._last_nudge: Nudge | None = None
+        # How many of each kind this bout has shown; snoozed kinds.
         self._bout_nudges: dict[NudgeKind, int] = {}
         self._snoozed_until: dict[NudgeKind, datetime] = {}
 
@@ -462,14 +462,14 @@ class Tracker:
     def _cooldown(self) -> timedelta:
         return timedelta(minutes=self._settings.nudge_cooldown_min)
 
-    @property
-    def _next_break_at_sitting(self) -> timedelta:
-        """Sitting time at which the next break nudge is due."""
-        if self._break_nudged_at_sitting is None:
+    def _next_at_sitting(self, kind: NudgeKind) -> timedelta:
+        """Sitting time at which the next nudge of a ``Due.SITTING`` kind is due."""
+        nudged = self._nudged_at_sitting.get(kind)
+        if nudged is None:
             return self._sit_limit
         # Back off: the n-th repeat waits 2**(n-1) times break_repeat_min.
-        spacing = self._settings.break_repeat_min * 2 ** max(0, self._break_repeat - 1)
-        return self._break_nudged_at_sitting + timedelta(minutes=spacing)
+        spacing = self._settings.break_repeat_min * 2 ** max(0, self._repeat.get(kind, 0) - 1)
+        return nudged + timedelta(minutes=spacing)
 
     def _at_cap(self, kind: NudgeKind) -> bool:
         """This bout has shown as many unanswered nudges of ``kind`` as it may."""
@@ -558,11 +558,14 @@ class Tracker:
             if self._bout_start is None:
                 self._bout_start = start
                 self._sitting = _ZERO
-                self._posture_repeat = 0
+                for kind in KINDS:
+                    if KINDS[kind].due is Due.SLOUCH:
+                        self._repeat.pop(kind, None)
                 self._bout_nudges.clear()
                 out.append(Record(Event(EventKind.SITTING_STARTED, start)))
             self._sitting += length
-            self._water += length
+            for kind in self._interval:
+                self._interval[kind] += length
             # Seen again: the absence run (short, or already a break) is over.
             self._absence = _ZERO
             self._absence_start = None
@@ -608,15 +611,17 @@ class Tracker:
             "away_s": _seconds(away),
             "source": source,
         }
-        nudged = self._last_break_nudge_at
+        nudged = self._last_sitting_nudge_at
         if nudged is not None and _ZERO <= left_at - nudged <= FOLLOW_WINDOW:
             detail["followed_nudge"] = True
         self._bout_start = None
         self._sitting = _ZERO
-        self._break_repeat = 0
-        self._break_nudged_at_sitting = None
-        self._last_break_nudge_at = None
-        self._snoozed_until.pop(NudgeKind.BREAK, None)
+        self._last_sitting_nudge_at = None
+        for kind in KINDS:
+            if KINDS[kind].due is Due.SITTING:
+                self._repeat.pop(kind, None)
+                self._nudged_at_sitting.pop(kind, None)
+                self._snoozed_until.pop(kind, None)
         return Record(Event(EventKind.BREAK_TAKEN, at, detail))
 
     # -- minute summaries --------------------------------------------------
@@ -694,23 +699,23 @@ class Tracker:
         return self._paused_until is not None and now < self._paused_until
 
     def _enabled(self, kind: NudgeKind) -> bool:
-        s = self._settings
-        return {NudgeKind.BREAK: s.break_nudges, NudgeKind.POSTURE: s.posture_nudges,
-                NudgeKind.WATER: s.water_nudges}[kind]
+        return bool(getattr(self._settings, KINDS[kind].enabled_setting))
 
     def _remaining(self, kind: NudgeKind) -> timedelta | None:
         """Counter time (sitting / slouch / presence) left until ``kind`` is due;
         zero or less when due, None when it cannot come due."""
-        if kind is NudgeKind.BREAK:
+        spec = KINDS[kind]
+        if spec.due is Due.SITTING:
             if self._bout_start is None:
                 return self._sit_limit
-            return self._next_break_at_sitting - self._sitting
-        if kind is NudgeKind.POSTURE:
+            return self._next_at_sitting(kind) - self._sitting
+        if spec.due is Due.SLOUCH:
             if self._slouch == _ZERO:
                 return None
             # Back off: each posture nudge in this bout doubles the run needed.
-            return self._slouch_hold * 2 ** self._posture_repeat - self._slouch
-        return timedelta(minutes=self._settings.hydration_interval_min) - self._water
+            return self._slouch_hold * 2 ** self._repeat.get(kind, 0) - self._slouch
+        interval = float(getattr(self._settings, spec.interval_setting or ""))
+        return timedelta(minutes=interval) - self._interval[kind]
 
     def camera_wanted(self, now: datetime) -> bool:
         """Whether the loop should open the camera at ``now``: not while paused,
@@ -742,7 +747,7 @@ class Tracker:
         last = self._last_nudge
         if last is not None and now - last.at < self._cooldown:
             return None
-        for kind in PRIORITY:
+        for kind in BY_PRIORITY:
             if not self._enabled(kind):
                 continue
             # A snoozed kind waits for the snooze to end and then comes again,
@@ -752,9 +757,10 @@ class Tracker:
                 continue
             if snoozed is None and self._at_cap(kind):
                 continue
-            if kind is NudgeKind.BREAK and self._bout_start is None:
+            due = KINDS[kind].due
+            if due is Due.SITTING and self._bout_start is None:
                 continue
-            if kind is NudgeKind.POSTURE and sample.verdict != Verdict.SLOUCHED:
+            if due is Due.SLOUCH and sample.verdict != Verdict.SLOUCHED:
                 continue  # a false alarm costs more trust than a missed one
             remaining = self._remaining(kind)
             if snoozed is not None or (remaining is not None and remaining <= _ZERO):
@@ -764,19 +770,16 @@ class Tracker:
     def _nudge(self, kind: NudgeKind, now: datetime) -> Nudge:
         self._snoozed_until.pop(kind, None)
         self._bout_nudges[kind] = self._bout_nudges.get(kind, 0) + 1
-        if kind is NudgeKind.BREAK:
-            repeat = self._break_repeat
-            self._break_repeat += 1
-            self._break_nudged_at_sitting = self._sitting
-            self._last_break_nudge_at = now
-        elif kind is NudgeKind.POSTURE:
-            repeat = self._posture_repeat
-            self._posture_repeat += 1
+        repeat = self._repeat.get(kind, 0)
+        self._repeat[kind] = repeat + 1
+        due = KINDS[kind].due
+        if due is Due.SITTING:
+            self._nudged_at_sitting[kind] = self._sitting
+            self._last_sitting_nudge_at = now
+        elif due is Due.SLOUCH:
             self._slouch = self._slouch_pause = _ZERO
         else:
-            repeat = self._water_repeat
-            self._water_repeat += 1
-            self._water = _ZERO
+            self._interval[kind] = _ZERO
         self._last_nudge = Nudge(kind, now, _seconds(self._sitting), repeat)
         return self._last_nudge
 
@@ -819,14 +822,26 @@ class Tracker:
     def log_water(self, now: datetime) -> list[Action]:
         """The user drank: record it and restart the water countdown."""
         _require_utc(now)
-        return [self._water_logged(now, "user")]
+        return [self._answer(EventKind.WATER_LOGGED, now, "user")]
 
-    def _water_logged(self, now: datetime, source: str) -> Record:
-        self._water = _ZERO
-        self._water_repeat = 0
-        self._bout_nudges.pop(NudgeKind.WATER, None)
-        self._snoozed_until.pop(NudgeKind.WATER, None)
-        return Record(Event(EventKind.WATER_LOGGED, now, {"source": source}))
+    def _answer(self, event: EventKind, now: datetime, source: str) -> Record:
+        """Record ``event`` (water logged), which answers the kinds whose
+        ``KindSpec.answer`` it is: their counts start over."""
+        for kind, spec in KINDS.items():
+            if spec.answer is event:
+                self._start_over(kind)
+        return Record(Event(event, now, {"source": source}))
+
+    def _start_over(self, kind: NudgeKind) -> None:
+        """A nudge of ``kind`` was answered: its count, cap and snooze start over."""
+        self._repeat.pop(kind, None)
+        self._bout_nudges.pop(kind, None)
+        self._snoozed_until.pop(kind, None)
+        due = KINDS[kind].due
+        if due is Due.SLOUCH:
+            self._slouch = self._slouch_pause = _ZERO
+        elif due is Due.INTERVAL:
+            self._interval[kind] = _ZERO
 
     def log_break(self, now: datetime) -> list[Action]:
         """The user says they took a break: end the bout now (source "user").
@@ -856,60 +871,67 @@ class Tracker:
         return [Record(Event(EventKind.NUDGE_ACTED, now, detail))]
 
     def done(self, now: datetime, kind: NudgeKind) -> list[Action]:
-        """The user answered a nudge of ``kind`` with "done".
+        """The user answered a nudge of ``kind`` with "done": its repeat count,
+        cap and snooze start over.
 
-        Water: they drank, so this also logs water (``WATER_LOGGED`` with
-        source "nudge"; do not call :meth:`log_water` as well). Break: the
-        repeat count starts over; the break itself is still detected from the
-        camera (or logged with :meth:`log_break`). Posture: the slouch run and
-        repeat count start over."""
+        A kind with an answer event (water: ``WATER_LOGGED``, source "nudge")
+        records it too: do not call :meth:`log_water` as well. Break: the
+        break itself is still detected from the camera (or logged with
+        :meth:`log_break`). Posture: the slouch run starts over too; an
+        interval kind (water) its seated time."""
         _require_utc(now)
-        self._snoozed_until.pop(kind, None)
-        self._bout_nudges.pop(kind, None)
         out: list[Action] = [Record(Event(EventKind.NUDGE_ACTED, now,
                                           {"action": "done", "kind": kind.value}))]
-        if kind is NudgeKind.WATER:
-            out.append(self._water_logged(now, "nudge"))
-        elif kind is NudgeKind.BREAK:
-            self._break_repeat = 0
-        else:
-            self._posture_repeat = 0
-            self._slouch = self._slouch_pause = _ZERO
+        answer = KINDS[kind].answer
+        if answer is not None:
+            out.append(self._answer(answer, now, "nudge"))
+        self._start_over(kind)
         return out
 
-    # -- what the user sees --------------------------------------------------
     # -- carrying a bout over a restart ------------------------------------
     def bout_snapshot(self) -> dict[str, object] | None:
         """The open sitting bout as plain data, to carry over a restart of the
         monitor (``app.py`` keeps it in the status file): ``last_tick`` (ISO
         UTC), ``sitting_s``, ``absence_s`` (away since last seen, as of the
-        last tick), ``water_s`` and ``break_nudged_at_s`` (sitting time of the
-        last break nudge, or None). None when no bout is open."""
+        last tick), ``KIND_s`` for each interval kind (``water_s``: seated
+        time since the last water nudge or water logged) and
+        ``break_nudged_at_s`` (sitting time of the last break nudge, or None).
+        None when no bout is open."""
         if self._bout_start is None or self._last is None:
             return None
-        nudged = self._break_nudged_at_sitting
-        return {
+        nudged = list(self._nudged_at_sitting.values())
+        snapshot: dict[str, object] = {
             "last_tick": self._last.isoformat(),
             "sitting_s": _seconds(self._sitting),
             "absence_s": _seconds(self._absence),
-            "water_s": _seconds(self._water),
-            "break_nudged_at_s": None if nudged is None else _seconds(nudged),
         }
+        for kind, seated in self._interval.items():
+            snapshot[f"{kind.value}_s"] = _seconds(seated)
+        snapshot["break_nudged_at_s"] = _seconds(max(nudged)) if nudged else None
+        return snapshot
 
-    def continue_bout(self, now: datetime, last_tick: datetime, sitting_s: float,
-                      absence_s: float, water_s: float = 0.0,
-                      break_nudged_at_s: float | None = None) -> bool:
+    def continue_bout(self, now: datetime, snapshot: Mapping[str, object]) -> bool:
         """Before the first :meth:`step`: carry on the bout of a monitor that
-        stopped at ``last_tick`` (values from :meth:`bout_snapshot`).
+        stopped, from its :meth:`bout_snapshot` (read back from a file: every
+        value is checked, and a snapshot that does not make sense is ignored).
 
         The time between ``last_tick`` and ``now`` counts as absence. When that
         absence is shorter than ``break_min_s`` (a quick restart, an update) the
-        bout goes on: sitting time, the absence run, the water counter and the
-        break-nudge pace carry over, and True is returned. Otherwise, or when
-        ``now`` is before ``last_tick`` (the clock went back), nothing changes.
+        bout goes on: sitting time (at most a day), the absence run, the
+        interval counters and the break-nudge pace carry over, and True is
+        returned. Otherwise, or when ``now`` is before ``last_tick`` (the
+        clock went back), nothing changes.
         """
         _require_utc(now)
-        _require_utc(last_tick)
+        numbers = {k: finite_number(snapshot.get(k)) for k in ("sitting_s", "absence_s")}
+        sitting_s, absence_s = numbers["sitting_s"], numbers["absence_s"]
+        try:
+            last_tick = datetime.fromisoformat(str(snapshot.get("last_tick"))).astimezone(UTC)
+        except (ValueError, OverflowError):
+            return False
+        if sitting_s is None or absence_s is None:
+            return False
+        sitting_s = min(sitting_s, 86400.0)
         if self._last is not None or self._bout_start is not None:
             return False
         gap = now - last_tick
@@ -921,11 +943,17 @@ class Tracker:
         self._absence = away
         self._absence_start = last_tick - timedelta(seconds=max(0.0, absence_s))
         self._absence_counted = False
-        self._water = timedelta(seconds=max(0.0, water_s))
-        if break_nudged_at_s is not None and 0 <= break_nudged_at_s <= sitting_s:
-            self._break_nudged_at_sitting = timedelta(seconds=break_nudged_at_s)
+        for kind in self._interval:
+            seated = finite_number(snapshot.get(f"{kind.value}_s"))
+            self._interval[kind] = timedelta(seconds=max(0.0, seated or 0.0))
+        nudged_s = finite_number(snapshot.get("break_nudged_at_s"))
+        if nudged_s is not None and 0 <= nudged_s <= sitting_s:
+            for kind, spec in KINDS.items():
+                if spec.due is Due.SITTING:
+                    self._nudged_at_sitting[kind] = timedelta(seconds=nudged_s)
         return True
 
+    # -- what the user sees --------------------------------------------------
     def totals(self) -> Totals:
         """All time accounted so far, by class (exact)."""
         t = self._totals
@@ -974,7 +1002,7 @@ class Tracker:
         if self._paused(now) and self._paused_until is not None:
             floor = max(floor, self._paused_until)
         best: tuple[datetime, int, NudgeKind] | None = None
-        for rank, kind in enumerate(PRIORITY):
+        for rank, kind in enumerate(BY_PRIORITY):
             if not self._enabled(kind):
                 continue
             snoozed = self._snoozed_until.get(kind)

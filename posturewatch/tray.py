@@ -66,13 +66,14 @@ from posturewatch.messages import (
     CALIBRATION_OFFER,
     SNOOZE_MINUTES,
     Message,
-    format_minutes,
+    next_reminder,
     status_line,
     tooltip,
     translated,
 )
 from posturewatch.model import NudgeKind, State
 from posturewatch.notify import Button, supports_buttons
+from posturewatch.nudge_kinds import KINDS
 from posturewatch.report_history import (
     HISTORY_WEEKS,
     default_week,
@@ -367,14 +368,7 @@ class TrayApp:
     def _tell_details(self, monitor: Monitor, now: datetime) -> None:
         state = monitor.tracker.state(now)
         body = status_line(state, monitor.tz, monitor.baseline is not None) + "."
-        if state.next_nudge_kind is not None and state.next_nudge_at is not None:
-            wait = format_minutes(max(0.0, (state.next_nudge_at - now).total_seconds()))
-            body += " " + {
-                NudgeKind.BREAK: _("Next reminder (stand up) in about {time}."),
-                NudgeKind.WATER: _("Next reminder (drink water) in about {time}."),
-                NudgeKind.POSTURE: _("Next reminder (sit up) in about {time}."),
-            }[state.next_nudge_kind].format(time=wait)
-        monitor.tell("PostureWatch", body)
+        monitor.tell("PostureWatch", body + next_reminder(state, now))
 
     def _about(self, monitor: Monitor, now: datetime) -> None:
         monitor.tell(
@@ -437,7 +431,7 @@ class TrayApp:
 
     def on_message(self, message: Message, kind: str) -> None:
         """A notification went out; remember the nudge for the menu's Snooze/Done."""
-        if kind in {k.value for k in NudgeKind}:
+        if kind in KINDS:  # a nudge, not a message about something else
             self._last_nudge = NudgeKind(kind)
             self.icon.update_menu()
 

@@ -283,7 +283,8 @@ def click_submenu_item(desktop: Desktop, parent: str, index: int, name: str) -> 
 def break_bodies() -> list[re.Pattern[str]]:
     """Every wording of a break nudge, as a regular expression over the minutes."""
     patterns = []
-    for body in messages.BREAK_BODIES + messages.BREAK_REPEAT_BODIES:
+    texts = messages.NUDGE_TEXTS[NudgeKind.BREAK]
+    for body in texts.bodies + texts.repeat_bodies:
         text = re.escape(body).replace(r"\{sat\}", r"(\d+ minutes?)")
         text = text.replace(r"\{Sat\}", r"(\d+ minutes?)")
         patterns.append(re.compile(text + r" Try this for your (back|neck|shoulders): .*$"))

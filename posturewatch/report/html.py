@@ -21,6 +21,7 @@ from typing import Any
 
 from posturewatch.calendar_words import month_name, weekday_name
 from posturewatch.i18n import _, current, ngettext
+from posturewatch.nudge_kinds import KINDS
 from posturewatch.report.charts import bar_chart_svg, hours_svg, timeline_svg, trend_svg
 from posturewatch.report.nudges import NUDGE_KINDS
 from posturewatch.report.palette import css_variables
@@ -214,13 +215,10 @@ def _minutes_cell(field: str, rec: Mapping[str, Any]) -> str:
 
 def _cells(rec: Mapping[str, Any]) -> str:
     """A record's cells, from "At the desk" to "Nudges followed"."""
-    nudge_fields = {
-        k: rec[k]
-        for k in rec
-        if k.endswith("_nudges_shown") or k.endswith("_nudges_followed") or k == "nudges_snoozed"
-    }
-    shown = sum(rec[f"{k}_nudges_shown"] for k in NUDGE_KINDS)
-    followed = sum(rec[f"{k}_nudges_followed"] for k in NUDGE_KINDS)
+    columns = [c for spec in KINDS.values() for c in spec.columns]
+    nudge_fields = {k: rec[k] for k in rec if k in columns or k == "nudges_snoozed"}
+    shown = sum(rec[spec.columns[0]] for spec in KINDS.values())
+    followed = sum(rec[spec.columns[1]] for spec in KINDS.values())
     return (
         _minutes_cell("present_min", rec)
         + _minutes_cell("seated_min", rec)

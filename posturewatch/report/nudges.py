@@ -1,18 +1,20 @@
-"""Which nudges were followed or snoozed. Pure: standard library only.
+"""Which nudges were followed or snoozed. Pure: the pure core only.
 
 A nudge (a ``nudge_shown`` event) is *followed* when, after it and before the
-next nudge of the same kind:
+next nudge of the same kind, within its kind's window
+(``nudge_kinds.FollowRule``), a ``nudge_acted`` of that kind with action
+``done``/``followed`` comes, or the kind's own evidence:
 
-- break: within 30 min a ``break_taken`` with ``followed_nudge: true`` (the
+- break (30 min): a ``break_taken`` with ``followed_nudge: true`` (the
   tracker sets it when the person left within 15 min of the nudge; the event
-  comes ``break_min_s`` after they left), or a ``nudge_acted`` with action
-  ``done``/``followed``;
-- water: within 15 min a ``water_logged`` or such a ``nudge_acted``;
-- posture: such a ``nudge_acted`` within 5 min, or the 5 whole minutes after
-  the nudge's minute hold at least 60 s seated of which under half slouched.
+  comes ``break_min_s`` after they left);
+- water (15 min): a ``water_logged``;
+- posture (5 min): the 5 whole minutes after the nudge's minute hold at least
+  60 s seated of which under half slouched.
 
 *Snoozed* counts ``nudge_acted`` with action ``snooze`` in the same window.
-A kind this module does not know is judged like posture.
+A kind this version does not know has a 5-minute window and no evidence of
+its own (``nudge_kinds.UNKNOWN_FOLLOW``).
 """
 
 from __future__ import annotations
@@ -22,19 +24,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from posturewatch.nudge_kinds import REPORT_KINDS, follow_rule
 from posturewatch.report.rows import EventRow, Minute, plain
 
-NUDGE_KINDS = ("break", "water", "posture")
+NUDGE_KINDS = REPORT_KINDS  # in the table's (the CSV's) order
 
-BREAK_FOLLOW_WINDOW = timedelta(minutes=30)
-WATER_FOLLOW_WINDOW = timedelta(minutes=15)
-POSTURE_FOLLOW_WINDOW = timedelta(minutes=5)
 POSTURE_FOLLOW_MIN_SEATED_S = 60.0
 POSTURE_FOLLOW_MAX_SHARE = 0.5
 FOLLOW_ACTIONS = frozenset({"done", "followed"})
 
 _MINUTE = timedelta(minutes=1)
-_WINDOWS = {"break": BREAK_FOLLOW_WINDOW, "water": WATER_FOLLOW_WINDOW}
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,8 @@ def _followed(
     """(followed, snoozed) for one nudge_shown event; ``until`` is the next
     nudge of the same kind (or far away)."""
     kind = plain(nudge.detail.get("kind", ""))
-    stop = min(nudge.at + _WINDOWS.get(kind, POSTURE_FOLLOW_WINDOW), until)
+    rule = follow_rule(kind)
+    stop = min(nudge.at + timedelta(minutes=rule.window_min), until)
     followed = snoozed = False
     for event in events[bisect_right(times, nudge.at) :]:
         if event.at > stop:
@@ -84,12 +84,10 @@ def _followed(
                 followed = True
             elif action == "snooze":
                 snoozed = True
-        elif kind == "break" and event.kind == "break_taken":
-            if event.detail.get("followed_nudge") is True:
+        elif event.kind in rule.events:
+            if rule.flag is None or event.detail.get(rule.flag) is True:
                 followed = True
-        elif kind == "water" and event.kind == "water_logged":
-            followed = True
-    if kind == "posture" and not followed and minute_index:
+    if rule.upright_after and not followed and minute_index:
         followed = _upright_after(nudge.at, minute_index)
     return followed, snoozed
 

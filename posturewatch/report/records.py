@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from posturewatch.i18n import N_, _
+from posturewatch.messages import NUDGE_TEXTS
+from posturewatch.nudge_kinds import KINDS
 from posturewatch.report.nudges import NUDGE_KINDS, NudgeCount
 from posturewatch.report.summary import DaySummary, PeriodTotals, WeekSummary
 from posturewatch.report.tips import HEALTH_NOTE, choose_tips
@@ -35,9 +37,10 @@ def _share(value: float | None) -> float | None:
 
 def _nudge_fields(nudges: Mapping[str, NudgeCount]) -> dict[str, int]:
     fields: dict[str, int] = {}
-    for kind in NUDGE_KINDS:
-        fields[f"{kind}_nudges_shown"] = nudges[kind].shown
-        fields[f"{kind}_nudges_followed"] = nudges[kind].followed
+    for kind, spec in KINDS.items():
+        shown, followed = spec.columns
+        fields[shown] = nudges[kind].shown
+        fields[followed] = nudges[kind].followed
     fields["nudges_snoozed"] = sum(nudges[k].snoozed for k in NUDGE_KINDS)
     return fields
 
@@ -121,9 +124,7 @@ DEFINITIONS = {
         "count as part of the bout; a bout belongs to the day it started")),
     "break": (N_("Break"), N_(
         "a break recorded by the monitor (away {break_min} or more, or declared)")),
-    "followed": (N_("Followed"), N_(
-        "break nudge: a break within 30 min; water: water logged within 15 min; "
-        "posture: marked done, or mostly upright in the 5 minutes after")),
+    "followed": (N_("Followed"), ""),  # each kind's own words: messages.NUDGE_TEXTS
     "times": (N_("Times"), N_(
         "local time in the report's time zone; a DST day has 23 or 25 hours")),
 }
@@ -133,7 +134,9 @@ def definitions(summary: WeekSummary, readable: bool = False) -> dict[str, str]:
     """``DEFINITIONS`` with this report's break length filled in, keyed by
     their stable names (JSON) or, ``readable``, by the term as the page shows it."""
     brk = format_duration(summary.break_min_s)
-    return {(_(term) if readable else key): _(text).format(break_min=brk)
+    followed = "; ".join(_(NUDGE_TEXTS[kind].followed) for kind in KINDS)
+    return {(_(term) if readable else key):
+            (followed if key == "followed" else _(text).format(break_min=brk))
             for key, (term, text) in DEFINITIONS.items()}
 
 
@@ -209,7 +212,7 @@ CSV_FIELDS = (
     "longest_sitting_min",
     "sitting_bouts",
     "breaks",
-    *(f"{kind}_nudges_{what}" for kind in NUDGE_KINDS for what in ("shown", "followed")),
+    *(column for spec in KINDS.values() for column in spec.columns),
     "nudges_snoozed",
     "water_logged",
     "calibration",
