@@ -15,20 +15,22 @@ through ``Monitor.commands`` (a ``queue.Queue``) and ``Monitor.stop``.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Protocol
 
-from posturewatch.bounded_read import read_json
-from posturewatch.calibration import CalibrationRefused, make_live_baseline
+from posturewatch.calibration import (
+    CalibrationRefused,
+    calibration_event,
+    load_baseline,
+    save_baseline,
+    take_samples,
+)
 from posturewatch.camera import FrameSource
 from posturewatch.clock import Clock
 from posturewatch.config import KEYS, Resolved, Settings
@@ -65,23 +67,20 @@ from posturewatch.model import (
     Verdict,
 )
 from posturewatch.model_files import ModelError
-from posturewatch.notify import Button, Notifier, supports_buttons, supports_kinds
+from posturewatch.notify import Button, Notifier
 from posturewatch.nudge_kinds import BY_PRIORITY, KINDS
-from posturewatch.paths import write_private_text
 from posturewatch.picture import PictureCheck
 from posturewatch.pose import Estimator, LazyEstimator
 from posturewatch.reference_store import ReferenceKeeper
 from posturewatch.session import Tracker
+from posturewatch.status import read_bout, status_data, write_status
+from posturewatch.store_protocol import MonitorStore
 
 log = logging.getLogger(__name__)
 
 CALIBRATION_FRAMES = 5
 CALIBRATION_SPACING_S = 1.0
 STATUS_EVERY_S = 60.0
-
-
-class Sink(Protocol):
-    def write(self, item: object) -> None: ...
 
 
 # Commands: what the tray (or any other thread) asks the loop to do.
@@ -147,7 +146,7 @@ class Monitor:
         settings: Settings,
         source: FrameSource,
         estimator: Estimator,
-        store: Sink,
+        store: MonitorStore,
         notifier: Notifier,
         clock: Clock,
         baseline: Baseline | None = None,
@@ -185,6 +184,7 @@ class Monitor:
         self._retention_day: date | None = None
         self._tick_failures = 0
         self.fatal: str | None = None  # why monitoring could not start (the model)
+        self.closed = False  # set by runner.close_monitor: the adapters are closed
         # Live settings: set by the runner; None leaves the settings as given.
         self.config_watch: ConfigWatch | None = None
         # Called on the sampling thread with the new Resolved after a reload.
@@ -347,13 +347,8 @@ class Monitor:
         """After a restart within ``break_min_s`` (an update, a crash, a quick
         quit and start), carry on the sitting bout the last run wrote to the
         status file, instead of starting again at 0. True when it did."""
-        if self.status_path is None:
-            return False
-        try:
-            bout = read_json(self.status_path, 64 * 1024).get("bout")
-        except (OSError, ValueError, AttributeError):
-            return False
-        if not isinstance(bout, dict):
+        bout = read_bout(self.status_path) if self.status_path is not None else None
+        if bout is None:
             return False
         resumed = self.tracker.continue_bout(now.astimezone(UTC), bout)
         if resumed:
@@ -381,15 +376,11 @@ class Monitor:
         if self._retention_day == now.date():
             return
         self._retention_day = now.date()
-        check = getattr(self.store, "check_integrity", None)
-        if check is not None:
-            check()  # PRAGMA quick_check; a damaged file is set aside and salvaged
-        apply = getattr(self.store, "apply_retention", None)
-        if apply is not None:
-            removed = apply(now, self.settings.retention_days)
-            if removed:
-                log.info("retention: removed %d rows older than %d days", removed,
-                         self.settings.retention_days)
+        self.store.check_integrity()  # quick_check; a damaged file is set aside and salvaged
+        removed = self.store.apply_retention(now, self.settings.retention_days)
+        if removed:
+            log.info("retention: removed %d rows older than %d days", removed,
+                     self.settings.retention_days)
 
     def announce_weekly_report(self, now: datetime) -> None:
         """Once a week, at the first sample on ``weekly_report_day``, say that
@@ -398,17 +389,13 @@ class Monitor:
         the current due week silently (a new user has no last week)."""
         if not self.settings.weekly_report_notify:
             return
-        get_meta = getattr(self.store, "get_meta", None)
-        set_meta = getattr(self.store, "set_meta", None)
-        if get_meta is None or set_meta is None:
-            return
         from posturewatch.report import week_to_announce
 
-        last = get_meta("weekly_report_announced")
+        last = self.store.get_meta("weekly_report_announced")
         week = week_to_announce(now, self.tz, self.settings.weekly_report_day, last)
         if week is None:
             return
-        set_meta("weekly_report_announced", week)
+        self.store.set_meta("weekly_report_announced", week)
         if last is None:
             return
         self.tell(
@@ -604,25 +591,19 @@ class Monitor:
                 kind: str | None = None, icon: str | None = None) -> bool:
         """Show one notification with what this notifier supports: buttons, and
         a kind (its icon; it replaces the last one of that kind)."""
-        extra: dict[str, object] = {}
-        if supports_kinds(self.notifier):
-            extra = {"kind": kind, "icon": icon}
-        if buttons and supports_buttons(self.notifier):
-            return self.notifier.show(title, body, buttons, **extra)  # type: ignore[call-arg]
-        return self.notifier.show(title, body, **extra)  # type: ignore[call-arg]
+        if buttons and not self.notifier.supports_buttons:
+            buttons = ()
+        return self.notifier.show(title, body, buttons, kind=kind, icon=icon)
 
     def _next_stretch_turn(self) -> int:
         """Which stretch a break nudge offers; kept in the store's meta table
         so the stretches take turns across restarts too."""
-        get_meta = getattr(self.store, "get_meta", None)
-        set_meta = getattr(self.store, "set_meta", None)
         if self._stretch_turn is None:
-            saved = get_meta("stretch_turn") if get_meta is not None else None
+            saved = self.store.get_meta("stretch_turn")
             self._stretch_turn = int(saved) if saved and saved.isdigit() else 0
         turn = self._stretch_turn
         self._stretch_turn += 1
-        if set_meta is not None:
-            set_meta("stretch_turn", str(self._stretch_turn))
+        self.store.set_meta("stretch_turn", str(self._stretch_turn))
         return turn
 
     def nudge_buttons(self, kind: NudgeKind) -> tuple[Button, Button]:
@@ -660,16 +641,16 @@ class Monitor:
         if self.status_path is None:
             return
         self._status_written = now
-        state = self.tracker.state(now)
-        data = status_dict(state, running=running)
-        data["baseline"] = self.baseline is not None
-        data["camera_moved_since_calibration"] = self.references.camera_moved_since_calibration
-        data["camera_grabs"] = self.camera_grabs
-        data["signals"] = self.desktop.signals()
-        data["input_presence"] = self.settings.input_presence
-        data["bout"] = self.tracker.bout_snapshot()
+        data = status_data(self.tracker.state(now), running, {
+            "baseline": self.baseline is not None,
+            "camera_moved_since_calibration": self.references.camera_moved_since_calibration,
+            "camera_grabs": self.camera_grabs,
+            "signals": self.desktop.signals(),
+            "input_presence": self.settings.input_presence,
+            "bout": self.tracker.bout_snapshot(),
+        })
         try:
-            write_private_text(self.status_path, json.dumps(data, indent=1))
+            write_status(self.status_path, data)
         except OSError as exc:
             log.warning("cannot write status file %s: %s", self.status_path, exc)
 
@@ -686,70 +667,33 @@ class Monitor:
         if self.clock.wait(self.stop, CALIBRATION_COUNTDOWN_S):
             return None
         self.tell(_(CALIBRATING.title), _(CALIBRATING.body), kind="calibration", icon="info")
-        result = calibrate_from(
-            self, CALIBRATION_FRAMES, CALIBRATION_SPACING_S, self.clock, self.stop
-        )
-        now = self.clock.now()
+        result = self.take_calibration(CALIBRATION_FRAMES, CALIBRATION_SPACING_S)
+        if isinstance(result, Baseline):
+            self.tell(_(CALIBRATED.title), _(CALIBRATED.body), kind="calibration",
+                      icon="upright")
+        else:
+            self.tell(_(CALIBRATION_FAILED_TITLE), result.reason, kind="calibration",
+                      icon="problem")
+        return result
+
+    def take_calibration(self, frames: int, spacing_s: float) -> Baseline | CalibrationRefused:
+        """Sample ``frames`` times ``spacing_s`` apart (``calibration.take_samples``),
+        then keep the result: a baseline becomes the reference and is saved to
+        ``baseline_path``; either way the store records the calibration."""
+        result = take_samples(lambda: self.sample_once()[0], frames, spacing_s, self.clock,
+                              self.stop)
         if isinstance(result, Baseline):
             self.baseline = result
             self.references.reseed(result)
             if self.baseline_path is not None:
                 save_baseline(self.baseline_path, result)
-            self.store.write(Event(EventKind.CALIBRATION, now, {"ok": True,
-                                                                "samples": result.samples}))
-            self.tell(_(CALIBRATED.title), _(CALIBRATED.body), kind="calibration",
-                      icon="upright")
-        else:
-            self.store.write(Event(EventKind.CALIBRATION, now, {"ok": False,
-                                                                "reason": result.reason}))
-            self.tell(_(CALIBRATION_FAILED_TITLE), result.reason, kind="calibration",
-                      icon="problem")
+        self.store.write(calibration_event(result, self.clock.now()))
         return result
 
 
-def calibrate_from(
-    monitor: Monitor, frames: int, spacing_s: float, clock: Clock, stop: threading.Event
-) -> Baseline | CalibrationRefused:
-    """Take ``frames`` samples ``spacing_s`` apart (no baseline) and make a baseline."""
-    samples: list[Sample] = []
-    saved, monitor.baseline = monitor.baseline, None
+def _newest_stored(store: MonitorStore) -> datetime | None:
     try:
-        for i in range(frames):
-            sample, _camera = monitor.sample_once()
-            samples.append(sample)
-            if i < frames - 1 and clock.wait(stop, spacing_s):
-                break
-    finally:
-        monitor.baseline = saved
-    return make_live_baseline(samples, clock.now())
-
-
-def save_baseline(path: Path, baseline: Baseline) -> None:
-    from posturewatch.calibration import baseline_to_json
-
-    write_private_text(path, json.dumps(baseline_to_json(baseline), indent=1))
-
-
-def load_baseline(path: Path) -> Baseline | None:
-    """The saved baseline, or None when there is none or it cannot be read
-    (bounded: a huge or deeply nested file is refused, see ``bounded_read``)."""
-    from posturewatch.calibration import baseline_from_json
-
-    try:
-        return baseline_from_json(read_json(path))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("ignoring unreadable baseline %s (%s); run `posturewatch calibrate`", path, exc)
-        return None
-
-
-def _newest_stored(store: object) -> datetime | None:
-    newest = getattr(store, "newest_time", None)
-    if newest is None:
-        return None
-    try:
-        value = newest()
+        value = store.newest_time()
     except Exception:  # noqa: BLE001 - a guard, not a reason to fail start-up
         log.debug("cannot read the newest stored time", exc_info=True)
         return None
@@ -762,18 +706,3 @@ def _automatic(event: Event) -> bool:
     return (kind in (EventKind.SITTING_STARTED, EventKind.CAMERA)
             or (kind is EventKind.BREAK_TAKEN and detail.get("source") == "detected")
             or (kind is EventKind.RESUME and detail.get("auto") is True))
-
-
-def status_dict(state: State, running: bool) -> dict[str, object]:
-    """A JSON-able view of a State for the status file."""
-    data: dict[str, object] = {}
-    for key, value in asdict(state).items():
-        if isinstance(value, datetime):
-            data[key] = value.isoformat()
-        elif hasattr(value, "value"):
-            data[key] = value.value
-        else:
-            data[key] = value
-    data["running"] = running
-    data["pid"] = os.getpid()
-    return data

@@ -1,4 +1,5 @@
-"""Start PostureWatch at login: ``posturewatch autostart enable|disable|status``.
+"""Start PostureWatch at login (``posturewatch autostart enable|disable|status``
+in ``cli.py``).
 
 Per user, no administrator rights, one mechanism per OS:
 
@@ -30,10 +31,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-
-import click
-
-from posturewatch.i18n import _
 
 APP_NAME = "PostureWatch"
 DESKTOP_FILE = "posturewatch.desktop"
@@ -272,42 +269,3 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-
-
-# -- the command ----------------------------------------------------------------------------
-@click.group("autostart")
-def autostart_command() -> None:
-    """Start PostureWatch when you log in (or stop doing so)."""
-
-
-@autostart_command.command("enable")
-def enable_command() -> None:
-    """Start the tray monitor at every login (for this user only)."""
-    target = for_platform()
-    command = launch_command()
-    where = target.enable(command)
-    click.echo(_("PostureWatch will start when you log in ({where}).").format(where=where))
-    click.echo(_("It runs: {command}").format(command=" ".join(command)))
-
-
-@autostart_command.command("disable")
-def disable_command() -> None:
-    """Stop starting PostureWatch at login."""
-    target = for_platform()
-    if target.disable():
-        click.echo(_("PostureWatch will no longer start when you log in (removed "
-                     "{where}).").format(where=target.where()))
-    else:
-        click.echo(_("PostureWatch was not set to start at login; nothing to do."))
-
-
-@autostart_command.command("status")
-def status_command() -> None:
-    """Say whether PostureWatch starts at login."""
-    target = for_platform()
-    if target.enabled():
-        click.echo(_("PostureWatch starts when you log in ({where}).").format(
-            where=target.where()))
-    else:
-        click.echo(_("PostureWatch does not start at login. "
-                     "`posturewatch autostart enable` turns it on."))

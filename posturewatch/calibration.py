@@ -1,23 +1,35 @@
 """Calibration: a few upright samples -> a ``Baseline`` (or a refusal saying why).
 
-Pure: standard library only. The caller (``app``/``cli``) takes the frames,
-runs pose and ``metrics.measure(landmarks, None)`` on each, and hands the
-samples here; this module decides whether they make a trustworthy baseline and
+Pure at import: standard library only. :func:`take_samples` asks the caller
+(``app.Monitor.sample_once``: camera, pose, ``metrics.measure``) for a sample
+a second apart; this module decides whether they make a trustworthy baseline,
 converts baselines to and from JSON (numbers and one UTC timestamp, never an
-image).
+image), and keeps the baseline file (:func:`save_baseline`,
+:func:`load_baseline`; the file helpers are imported when called). The tray,
+the welcome window and ``posturewatch calibrate`` all go through here.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import statistics
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posturewatch import metrics as metrics_module
 from posturewatch.i18n import N_, _
-from posturewatch.model import Baseline, CameraState, Metrics, Sample, Verdict
+from posturewatch.model import Baseline, CameraState, Event, EventKind, Metrics, Sample, Verdict
+
+if TYPE_CHECKING:
+    from posturewatch.clock import Clock
+
+log = logging.getLogger(__name__)
 
 MIN_SAMPLES = 3
 """Usable samples a live calibration needs (``baseline_from_images`` may ask
@@ -242,3 +254,45 @@ def _metrics_from_json(raw: object) -> Metrics:
             raise ValueError(f"baseline {name} must be finite")
         values[name] = float(value)
     return Metrics(**values)
+
+
+# -- taking the samples, and what is kept --------------------------------------
+def take_samples(sample: Callable[[], Sample], frames: int, spacing_s: float, clock: Clock,
+                 stop: threading.Event) -> Baseline | CalibrationRefused:
+    """Call ``sample`` ``frames`` times, ``spacing_s`` apart on ``clock`` (a
+    set ``stop`` ends the wait early), and make a live baseline of what came
+    (:func:`make_live_baseline`, dated ``clock.now()``)."""
+    samples: list[Sample] = []
+    for i in range(frames):
+        samples.append(sample())
+        if i < frames - 1 and clock.wait(stop, spacing_s):
+            break
+    return make_live_baseline(samples, clock.now())
+
+
+def calibration_event(result: Baseline | CalibrationRefused, now: datetime) -> Event:
+    """The ``CALIBRATION`` event the store keeps for a calibration at ``now``."""
+    if isinstance(result, Baseline):
+        return Event(EventKind.CALIBRATION, now, {"ok": True, "samples": result.samples})
+    return Event(EventKind.CALIBRATION, now, {"ok": False, "reason": result.reason})
+
+
+def save_baseline(path: Path, baseline: Baseline) -> None:
+    """Write ``baseline`` to ``path`` as JSON, atomically and private to the user."""
+    from posturewatch.paths import write_private_text
+
+    write_private_text(path, json.dumps(baseline_to_json(baseline), indent=1))
+
+
+def load_baseline(path: Path) -> Baseline | None:
+    """The saved baseline, or None when there is none or it cannot be read
+    (bounded: a huge or deeply nested file is refused, see ``bounded_read``)."""
+    from posturewatch.bounded_read import read_json
+
+    try:
+        return baseline_from_json(read_json(path))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring unreadable baseline %s (%s); run `posturewatch calibrate`", path, exc)
+        return None

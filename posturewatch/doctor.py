@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-import click
-
 from posturewatch import paths
 from posturewatch.i18n import _, ngettext
 
@@ -389,19 +387,3 @@ def format_checks(checks: list[Check]) -> str:
                         ngettext("{n} problem", "{n} problems", fails).format(n=fails)))
     lines.append(f"{counts}: {verdict}.")
     return "\n".join(lines)
-
-
-@click.command("doctor")
-@click.option("--source", default=None,
-              help="Check this camera index, video file or image folder instead of the "
-                   "configured camera.")
-@click.option("--notify", "send", is_flag=True, help="Also send a test notification.")
-def doctor_command(source: str | None, send: bool) -> None:
-    """Check camera, model, database, notifications and tray; say what to fix.
-
-    Exits 1 when something PostureWatch needs does not work.
-    """
-    logging.basicConfig(level=logging.ERROR)
-    checks = run_checks(source, send)
-    click.echo(format_checks(checks))
-    sys.exit(1 if any(c.status is Status.FAIL for c in checks) else 0)

@@ -27,8 +27,8 @@ once, ``show`` returns False, and monitoring goes on; the next success is
 logged too. ``RecordingNotifier`` keeps what it was asked to show, for tests
 and replays. ``show`` is called from the sampling thread.
 
-Kinds (``show(..., kind=, icon=)``, where :func:`supports_kinds`): a kind
-("break", "water", "calibration" ...) names what a notification is about. A
+Kinds (``show(..., kind=, icon=)``): a kind ("break", "water",
+"calibration" ...) names what a notification is about. A
 new one of a kind *replaces* the previous one of that kind instead of piling
 up beside it: the freedesktop ``replaces_id`` on Linux (desktop-notifier 6
 always sends 0, so we pass the id of the kind's last notification through its
@@ -68,19 +68,24 @@ class Button:
 
 
 class Notifier(Protocol):
-    def show(self, title: str, body: str) -> bool:
-        """Show one notification; True when the backend accepted it."""
-        ...
+    """What the monitor needs of a notification backend (the whole contract).
 
+    ``supports_buttons``: whether ``show``'s ``buttons`` appear on screen and
+    work; without them the tray menu carries "Snooze" and "Done" (buttons
+    passed anyway are dropped). ``show``: one notification, replacing the
+    last one of ``kind`` and carrying ``icon`` (default: the kind's, see
+    :func:`icon_for`) where the desktop allows; True when the backend
+    accepted it; never raises. ``close``: stop what the backend runs (its
+    thread); called once, by the owner that made it (``runner``).
+    """
 
-def supports_buttons(notifier: object) -> bool:
-    """True when ``notifier.show(title, body, buttons)`` puts working buttons on screen."""
-    return bool(getattr(notifier, "supports_buttons", False))
+    @property
+    def supports_buttons(self) -> bool: ...
 
+    def show(self, title: str, body: str, buttons: Sequence[Button] = (),
+             kind: str | None = None, icon: str | None = None) -> bool: ...
 
-def supports_kinds(notifier: object) -> bool:
-    """True when ``notifier.show`` takes ``kind=`` and ``icon=`` (see the module docstring)."""
-    return bool(getattr(notifier, "supports_kinds", False))
+    def close(self) -> None: ...
 
 
 # The icon a kind shows when ``icon`` is not given (names of ``icons.NoteIcon``):
@@ -123,7 +128,6 @@ class RecordingNotifier:
     log: list[Shown] = field(default_factory=list)
     supports_buttons: bool = False
     working: bool = True
-    supports_kinds: bool = True
     on_screen: dict[str, int] = field(default_factory=dict)  # kind -> index in log
 
     def show(self, title: str, body: str, buttons: Sequence[Button] = (),
@@ -145,6 +149,9 @@ class RecordingNotifier:
                     button.on_press()
                     return
         raise LookupError(f"no notification shown with a {label!r} button")
+
+    def close(self) -> None:
+        pass
 
 
 class _FailureLog:
@@ -174,8 +181,7 @@ class PlyerNotifier:
     """Notifications through plyer (D-Bus or notify-send on Linux, a balloon on
     Windows, pyobjus on macOS). No buttons."""
 
-    supports_buttons = False
-    supports_kinds = True  # notify-send replaces and shows icons; plyer ignores both
+    supports_buttons = False  # notify-send replaces and shows icons; plyer ignores kinds
 
     def __init__(self, app_name: str = "PostureWatch", timeout_s: int = 10,
                  icons: Mapping[str, Path] | None = None) -> None:
@@ -266,8 +272,6 @@ class NativeNotifier:
     a notification (real seconds). Raises ImportError when the package is
     missing; call :meth:`close` when done (it stops the notifier thread).
     """
-
-    supports_kinds = True
 
     def __init__(self, app_name: str = "PostureWatch", icon: Path | None = None,
                  timeout_s: float = SEND_TIMEOUT_S,

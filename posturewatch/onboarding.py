@@ -235,7 +235,7 @@ class PoseFeed:
 def save_calibration(result: Baseline) -> None:
     """Keep a calibration made in the welcome: the baseline file (a running
     monitor picks it up) and a calibration event in the database."""
-    from posturewatch.app import save_baseline
+    from posturewatch.calibration import save_baseline
     from posturewatch.model import Event, EventKind
     from posturewatch.store import Store
 

@@ -28,6 +28,7 @@ from posturewatch import metrics
 from posturewatch.bounded_read import MAX_JSON_BYTES, loads_json
 from posturewatch.model import Baseline, Landmarks, Sample
 from posturewatch.reference import Status, UprightReference
+from posturewatch.store_protocol import MonitorStore
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,9 @@ SAVE_EVERY_S = 300.0  # and when the monitor stops: a crash loses at most 5 minu
 
 class ReferenceKeeper:
     """The monitor's ``UprightReference``, restored from and saved to ``store``
-    (anything with ``get_meta``/``set_meta``; without them it is not kept)."""
+    (its ``meta`` table, ``store_protocol.MonitorStore``)."""
 
-    def __init__(self, store: object, baseline: Baseline | None, sensitivity: float) -> None:
+    def __init__(self, store: MonitorStore, baseline: Baseline | None, sensitivity: float) -> None:
         self.store = store
         self.sensitivity = sensitivity
         self.last: Status | None = None
@@ -49,8 +50,7 @@ class ReferenceKeeper:
 
     def _load(self, baseline: Baseline | None) -> UprightReference:
         reference = UprightReference.seeded(baseline, self.sensitivity)
-        get_meta = getattr(self.store, "get_meta", None)
-        raw = get_meta(META_KEY) if get_meta is not None else None
+        raw = self.store.get_meta(META_KEY)
         if raw:
             try:  # bounded: a hand-edited meta row must not crash start-up
                 taken = len(raw) <= MAX_JSON_BYTES and reference.restore(loads_json(raw))
@@ -105,11 +105,9 @@ class ReferenceKeeper:
 
     def save(self, now: datetime) -> None:
         """Write the state to the store's meta table (never raises)."""
-        set_meta = getattr(self.store, "set_meta", None)
-        if set_meta is None:
-            return
         self._saved_at = now
         try:
-            set_meta(META_KEY, json.dumps(self.reference.to_json(), separators=(",", ":")))
+            text = json.dumps(self.reference.to_json(), separators=(",", ":"))
+            self.store.set_meta(META_KEY, text)
         except Exception as exc:  # a full disk must not stop monitoring
             log.warning("cannot save the upright reference: %s", exc)

@@ -1,7 +1,10 @@
 """Start the real monitor: settings, lock, camera, model, store, notifier, loop.
 
-Used by ``posturewatch run`` and ``posturewatch calibrate``. Runs on the main
-thread; under the tray the loop moves to one worker thread (``tray.py``).
+Used by ``posturewatch run`` and ``posturewatch calibrate`` (``cli.py``). Runs
+on the main thread; under the tray the loop moves to one worker thread
+(``tray.py``). This module owns the adapters: :func:`build_monitor` (and
+:func:`build_calibration`) open them, :func:`close_monitor` closes each once,
+whatever happened in between. It prints to the terminal but is not click code.
 """
 
 from __future__ import annotations
@@ -10,29 +13,36 @@ import logging
 import math
 import os
 import signal
+import sys
 import threading
 import time
-from contextlib import closing
-from datetime import UTC, datetime, tzinfo
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import datetime, tzinfo
 from pathlib import Path
 
-import click
-
 from posturewatch import paths
-from posturewatch.app import Monitor, calibrate_from, load_baseline, save_baseline
+from posturewatch.app import Monitor
+from posturewatch.calibration import load_baseline
 from posturewatch.camera import SourceError, WebcamSource, open_source
 from posturewatch.clock import Clock, PacedClock, WallClock
 from posturewatch.config import Resolved, Settings
 from posturewatch.config_watch import ConfigWatch
 from posturewatch.instance import AlreadyRunning, InstanceLock
 from posturewatch.logs import setup_logging
-from posturewatch.messages import CALIBRATION_COUNTDOWN_S
-from posturewatch.model import Baseline, CameraState, Event, EventKind, State
+from posturewatch.model import CameraState, State
 from posturewatch.model_files import ModelError, choose
-from posturewatch.notify import RecordingNotifier, make_notifier
+from posturewatch.notify import Notifier, RecordingNotifier, make_notifier
 from posturewatch.pose import LazyEstimator, open_estimator
 
 log = logging.getLogger(__name__)
+
+
+def say(text: str, err: bool = False, nl: bool = True) -> None:
+    """One line for the person at the terminal (stderr with ``err``)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + ("\n" if nl else ""))
+    stream.flush()
 
 
 def _print_state(state: State) -> None:
@@ -48,7 +58,7 @@ def _print_state(state: State) -> None:
         parts.append("paused")
     if state.break_due:
         parts.append("break due")
-    click.echo("  ".join(parts))
+    say("  ".join(parts))
 
 
 FAKE_CLOCK_ENV = "POSTUREWATCH_FAKE_CLOCK"
@@ -61,7 +71,8 @@ def clock_from_env() -> Clock:
     faster than real time, from START (ISO 8601; default now). A hidden knob
     for the desktop tests and for demos: it is not a setting, it counts only
     in test mode (``policy_guard``; else it is ignored with a warning), and a
-    bad value is an error so a typo never silently runs the real clock in a test.
+    bad value is a ValueError so a typo never silently runs the real clock in a
+    test.
     """
     from posturewatch.policy_guard import env_override, override_notes
 
@@ -81,7 +92,7 @@ def clock_from_env() -> Clock:
             start = start.astimezone()
         clock = PacedClock(speed, start)
     except ValueError as exc:
-        raise click.UsageError(
+        raise ValueError(
             f"{FAKE_CLOCK_ENV}={value!r}: expected SPEED or SPEED@ISO-TIME ({exc})"
         ) from exc
     log.warning("using a simulated clock %g times faster than real time", speed)
@@ -102,34 +113,35 @@ def lazy_estimator(settings: Settings) -> LazyEstimator:
 
 
 def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzinfo,
-                  notifier: object | None = None) -> Monitor:
+                  notifier: Notifier | None = None) -> Monitor:
     """Open everything the loop needs; raises SourceError for an impossible
-    source and ModelError for a pose model that cannot load at all."""
+    source, ModelError for a pose model that cannot load at all and
+    ValueError for a bad simulated clock. What was opened before a failure is
+    closed again. Close the monitor with :func:`close_monitor`."""
     from posturewatch.control import Spool
     from posturewatch.desktop_state import open_desktop
     from posturewatch.storage_faults import open_store
 
     settings = resolved.settings
-    estimator = lazy_estimator(settings)
-    frames = open_source(source, settings.camera_warmup_frames, settings.camera_keep_open,
-                         settings.camera_index)
-    store = open_store(db_path)  # a database that cannot be opened: rows wait in memory
     clock = clock_from_env()
-    monitor = Monitor(
-        settings,
-        frames,
-        estimator,
-        store,
-        notifier or make_notifier(icon=_app_icon(), icons=_note_icons()),
-        clock,
-        baseline=load_baseline(paths.baseline_path()),
-        tz=tz,
-        status_path=paths.status_path(),
-        baseline_path=paths.baseline_path(),
+    estimator = lazy_estimator(settings)  # nothing loaded yet: nothing to close
+    with ExitStack() as opened:  # closes what was opened when a later part fails
+        frames = open_source(source, settings.camera_warmup_frames, settings.camera_keep_open,
+                             settings.camera_index)
+        opened.callback(frames.close)
+        store = open_store(db_path)  # a database that cannot be opened: rows wait in memory
+        opened.callback(store.close)
+        notifier = notifier or make_notifier(icon=_app_icon(), icons=_note_icons())
+        opened.callback(notifier.close)
         # A simulated clock N times faster than real time sees real idle
         # seconds as N times as many.
-        desktop=open_desktop(settings, time_scale=getattr(clock, "speed", 1.0)),
-    )
+        desktop = open_desktop(settings, time_scale=getattr(clock, "speed", 1.0))
+        opened.callback(desktop.close)
+        monitor = Monitor(settings, frames, estimator, store, notifier, clock,
+                          baseline=load_baseline(paths.baseline_path()), tz=tz,
+                          status_path=paths.status_path(),
+                          baseline_path=paths.baseline_path(), desktop=desktop)
+        opened.pop_all()  # the monitor holds them now: close_monitor closes them
     spool = Spool(paths.control_dir())  # `posturewatch pause|resume|water|break`
     try:
         spool.clear()
@@ -165,7 +177,7 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
     try:
         lock.acquire()
     except AlreadyRunning as exc:
-        click.echo(f"{exc} Use its tray icon, or `posturewatch status`.", err=True)
+        say(f"{exc} Use its tray icon, or `posturewatch status`.", err=True)
         return 1
     except OSError as exc:
         from posturewatch.storage_faults import explain
@@ -177,8 +189,8 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
     try:
         try:
             monitor = build_monitor(resolved, source, db_path, tz)
-        except (SourceError, ModelError) as exc:
-            click.echo(f"posturewatch: {exc}", err=True)
+        except (SourceError, ModelError, ValueError) as exc:
+            say(f"posturewatch: {exc}", err=True)
             return 2
         monitor.config_watch = ConfigWatch(config_file or paths.user_config_path(),
                                            paths.policy_path(), overrides or {}, resolved,
@@ -190,11 +202,11 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
             try:
                 code = run_tray(monitor, resolved, started=started)
             except TrayUnavailable as exc:
-                click.echo(f"posturewatch: no tray ({exc}); carrying on headless.", err=True)
+                say(f"posturewatch: no tray ({exc}); carrying on headless.", err=True)
         if code is None:
             code = run_headless(monitor)
         if monitor.fatal:
-            click.echo(f"posturewatch: {monitor.fatal}", err=True)
+            say(f"posturewatch: {monitor.fatal}", err=True)
             return 2
         return code
     finally:
@@ -218,18 +230,23 @@ def prepare_user_files(resolved: Resolved) -> None:
 
 
 def close_monitor(monitor: Monitor) -> None:
-    """Close the frame source, the pose model, the database (writes what is
-    held, checkpoints the WAL), the notifier's thread and the desktop's
-    connections. Safe to call twice."""
-    for part in (monitor.source, monitor.estimator, monitor.store, monitor.notifier,
-                 monitor.desktop):
-        close = getattr(part, "close", None)
-        if close is None:
-            continue
+    """Close what :func:`build_monitor` opened, each part once: the frame
+    source, the pose model, the database (writes what is held, checkpoints
+    the WAL), the notifier's thread and the desktop's connections. A part
+    that fails to close is logged; the others still close. Calling it again
+    closes nothing twice."""
+    if monitor.closed:
+        return
+    monitor.closed = True
+    parts: tuple[tuple[str, Callable[[], None]], ...] = (
+        ("frame source", monitor.source.close), ("pose model", monitor.estimator.close),
+        ("database", monitor.store.close), ("notifier", monitor.notifier.close),
+        ("desktop", monitor.desktop.close))
+    for name, close in parts:
         try:
             close()
         except Exception:
-            log.exception("could not close %s", type(part).__name__)
+            log.exception("could not close the %s", name)
 
 
 def run_headless(monitor: Monitor) -> int:
@@ -238,71 +255,50 @@ def run_headless(monitor: Monitor) -> int:
     if isinstance(monitor.source, WebcamSource):
         first = monitor.source.grab()  # a missing camera is logged (once) by the source
         if first.frame is None:
-            click.echo("posturewatch: retrying in the background; Ctrl+C to stop.", err=True)
+            say("posturewatch: retrying in the background; Ctrl+C to stop.", err=True)
     if monitor.baseline is None:
-        click.echo("Not calibrated yet: using population defaults. "
-                   "Run `posturewatch calibrate` while sitting upright for a closer fit.")
+        say("Not calibrated yet: using population defaults. "
+            "Run `posturewatch calibrate` while sitting upright for a closer fit.")
 
     def stop(*_args: object) -> None:
         monitor.stop.set()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop)
-    click.echo(f"Monitoring every {monitor.settings.sample_interval_s:g} s. Ctrl+C to stop.")
+    say(f"Monitoring every {monitor.settings.sample_interval_s:g} s. Ctrl+C to stop.")
     try:
         monitor.run()
     except KeyboardInterrupt:
         monitor.stop.set()
-    finally:
-        close = getattr(monitor.store, "close", None)
-        if close:
-            close()
-    click.echo("Stopped.")
+    say("Stopped.")
     return 0
 
 
 def countdown(seconds: int, clock: Clock) -> None:
-    """Print "3... 2... 1... now" a second apart, before calibration starts."""
+    """Print "3... 2... 1... hold still." a second apart, before calibration starts."""
     stop = threading.Event()
     for left in range(seconds, 0, -1):
-        click.echo(f"{left}... ", nl=False)
+        say(f"{left}... ", nl=False)
         clock.wait(stop, 1.0)
-    click.echo("hold still.")
+    say("hold still.")
 
 
-def calibrate_cli(resolved: Resolved, source: str | None, frames: int) -> int:
-    """``posturewatch calibrate``: sample, save a baseline, say why on refusal."""
+def build_calibration(resolved: Resolved, source: str | None,
+                      progress: Callable[[str], None]) -> Monitor:
+    """A monitor for ``posturewatch calibrate``: the camera, the pose model
+    loaded now (a download's ``progress`` told), the database, the baseline
+    file; no notifications and the wall clock. Raises SourceError or
+    ModelError (closing what was opened). Close it with :func:`close_monitor`."""
     from posturewatch.storage_faults import open_store
 
-    setup_logging(resolved.settings.log_level, paths.log_dir())
     settings = resolved.settings
+    camera = open_source(source, settings.camera_warmup_frames, settings.camera_keep_open,
+                         settings.camera_index)
     try:
-        camera = open_source(source, settings.camera_warmup_frames, settings.camera_keep_open,
-                             settings.camera_index)
-    except SourceError as exc:
-        click.echo(f"posturewatch: {exc}", err=True)
-        return 2
-    try:
-        estimator = open_estimator(settings.pose_model, settings.pose_model_url,
-                                   lambda text: click.echo(text, err=True))
-    except ModelError as exc:
-        click.echo(f"posturewatch: {exc}", err=True)
-        return 2
-    click.echo(f"Sit upright and comfortable, look at your screen, and hold still "
-               f"for {frames} seconds...")
-    with estimator, closing(open_store(paths.database_path())) as store:
-        monitor = Monitor(settings, camera, estimator, store, RecordingNotifier(), WallClock())
-        countdown(CALIBRATION_COUNTDOWN_S, WallClock())
-        result = calibrate_from(monitor, frames, 1.0, WallClock(), threading.Event())
+        estimator = open_estimator(settings.pose_model, settings.pose_model_url, progress)
+    except BaseException:
         camera.close()
-        now = datetime.now(UTC)
-        if isinstance(result, Baseline):
-            save_baseline(paths.baseline_path(), result)
-            store.write(Event(EventKind.CALIBRATION, now, {"ok": True, "samples": result.samples}))
-            click.echo(f"Calibrated from {result.samples} samples; saved to "
-                       f"{paths.baseline_path()}.")
-            click.echo("A running monitor picks it up within a minute.")
-            return 0
-        store.write(Event(EventKind.CALIBRATION, now, {"ok": False, "reason": result.reason}))
-        click.echo(f"Calibration refused: {result.reason}", err=True)
-        return 1
+        raise
+    store = open_store(paths.database_path())
+    return Monitor(settings, camera, estimator, store, RecordingNotifier(), WallClock(),
+                   baseline_path=paths.baseline_path())

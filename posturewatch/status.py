@@ -1,7 +1,16 @@
-"""``posturewatch status``: read the running monitor's status file and say it in words."""
+"""The status file: the running monitor writes it (:func:`write_status`, about
+once a minute and on every change), ``posturewatch status`` reads it
+(:func:`read_status`) and says it in words (:func:`describe_status`), and a
+restarted monitor reads its sitting bout back (:func:`read_bout`). Numbers
+and words only, never an image.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -10,6 +19,7 @@ from posturewatch.calendar_words import weekday_name
 from posturewatch.i18n import N_, _
 from posturewatch.instance import running_pid
 from posturewatch.messages import format_minutes
+from posturewatch.model import State
 
 CAMERA_WORDS = {
     "ok": N_("working"),
@@ -25,7 +35,7 @@ NO_PICTURE_STATES = ("missing", "busy", "covered", "no_picture")
 
 MAX_STATUS_BYTES = 64 * 1024  # the monitor writes about 500 bytes
 
-# The fields the monitor writes (``app.status_dict``), by the type they must have.
+# The fields the monitor writes (:func:`status_data`), by the type they must have.
 _TEXT_FIELDS = ("at", "presence", "verdict", "camera", "paused_until", "next_nudge_kind",
                 "next_nudge_at")
 _SECONDS_FIELDS = ("sitting_s", "slouched_s")
@@ -65,6 +75,45 @@ def clean_status(data: object) -> dict[str, object]:
     return clean
 
 
+# -- writing (the monitor's sampling thread) -------------------------------------
+def status_data(state: State, running: bool,
+                extra: Mapping[str, object] | None = None) -> dict[str, object]:
+    """A JSON-able view of ``state`` (times ISO 8601, enums their values),
+    with ``running``, this process's ``pid`` and the monitor's ``extra``
+    fields (baseline, desktop signals, the open sitting ``bout`` ...)."""
+    data: dict[str, object] = {}
+    for key, value in asdict(state).items():
+        if isinstance(value, datetime):
+            data[key] = value.isoformat()
+        elif hasattr(value, "value"):
+            data[key] = value.value
+        else:
+            data[key] = value
+    data["running"] = running
+    data["pid"] = os.getpid()
+    data.update(extra or {})
+    return data
+
+
+def write_status(path: Path, data: Mapping[str, object]) -> None:
+    """Write ``data`` to the status file, atomically and private to the user;
+    raises OSError."""
+    from posturewatch.paths import write_private_text
+
+    write_private_text(path, json.dumps(data, indent=1))
+
+
+def read_bout(path: Path) -> dict[str, object] | None:
+    """The open sitting bout the last run wrote (``Tracker.bout_snapshot``;
+    its values still to be checked), or None when there is none to read."""
+    try:
+        bout = read_json(path, MAX_STATUS_BYTES).get("bout")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return bout if isinstance(bout, dict) else None
+
+
+# -- reading (``posturewatch status``) ---------------------------------------------
 def read_status(status_path: Path, lock_path: Path) -> dict[str, object]:
     """The last status the monitor wrote, with ``running`` from the instance lock.
 

@@ -167,7 +167,8 @@ class WaitingStore:
     """The monitor's store while the database cannot be opened (see the module
     docstring). ``opener(path)`` opens the real store (``store.Store``);
     ``monotonic`` paces the retries (seconds). Same interface as the parts
-    of ``Store`` the monitor uses; called from the sampling thread.
+    of ``Store`` the monitor uses (``store_protocol.MonitorStore``); called
+    from the sampling thread.
     """
 
     def __init__(self, path: Path, opener: Callable[[Path], Any], problem: str, *,
@@ -237,6 +238,14 @@ class WaitingStore:
     def apply_retention(self, now: datetime, days: int) -> int:
         store = self._ready()
         return int(store.apply_retention(now, days)) if store is not None else 0
+
+    def check_integrity(self) -> str | None:
+        store = self._ready()
+        return store.check_integrity() if store is not None else None
+
+    def newest_time(self) -> datetime | None:
+        store = self._ready()
+        return store.newest_time() if store is not None else None
 
     def get_meta(self, key: str) -> str | None:
         store = self._ready()

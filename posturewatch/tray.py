@@ -72,7 +72,7 @@ from posturewatch.messages import (
     translated,
 )
 from posturewatch.model import NudgeKind, State
-from posturewatch.notify import Button, supports_buttons
+from posturewatch.notify import Button
 from posturewatch.nudge_kinds import KINDS
 from posturewatch.report_history import (
     HISTORY_WEEKS,
@@ -289,7 +289,7 @@ class TrayApp:
 
     def _menu_reminders(self, _item: object = None) -> bool:
         """Snooze and Done live in the menu when notifications cannot carry buttons."""
-        return not supports_buttons(self.monitor.notifier)
+        return not self.monitor.notifier.supports_buttons
 
     def _calibrate_text(self) -> str:
         if self.monitor.baseline is None:
@@ -382,7 +382,7 @@ class TrayApp:
         """A week's HTML page (by default last week on the report day, else this
         week so far), with links to the weeks around it, opened in the
         browser (sampling thread)."""
-        from posturewatch.report_cli import reports_dir
+        from posturewatch.report.files import reports_dir
 
         db_path = Path(getattr(monitor.store, "path", None) or paths.database_path())
         flush = getattr(monitor.store, "flush", None)

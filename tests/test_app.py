@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.app import LogWater, Monitor, Pause, load_baseline, save_baseline
-from posturewatch.calibration import CalibrationRefused
+from posturewatch.app import LogWater, Monitor, Pause
+from posturewatch.calibration import CalibrationRefused, load_baseline, save_baseline
 from posturewatch.camera import VideoFileSource, WebcamSource
 from posturewatch.clock import SimulatedClock
 from posturewatch.config import Settings

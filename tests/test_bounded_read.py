@@ -16,13 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from posturewatch import paths
-from posturewatch.app import load_baseline
 from posturewatch.bounded_read import (
     BoundedReadError,
     check_nesting,
     read_json,
     read_json_object,
 )
+from posturewatch.calibration import load_baseline
 from posturewatch.cli import cli
 
 AT = '"at": "2026-03-02T09:00:00+00:00"'

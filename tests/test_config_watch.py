@@ -19,6 +19,7 @@ from posturewatch.config_edit import save_values
 from posturewatch.config_watch import PROBLEM_TITLE, ConfigWatch, problem_message
 from posturewatch.model import CameraState, Landmarks, Nudge, NudgeKind
 from posturewatch.notify import RecordingNotifier
+from posturewatch.store_protocol import MemoryStore
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -91,20 +92,12 @@ class UprightPose:
         return person()
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.items: list[object] = []
-
-    def write(self, item: object) -> None:
-        self.items.append(item)
-
-
 def test_the_running_loop_uses_a_new_sitting_limit_without_a_restart(tmp_path: Path) -> None:
     user, policy = tmp_path / "config.toml", tmp_path / "policy.toml"
     write(user, "# my limit\nsit_limit_min = 20\nsample_interval_s = 60\n")
     resolved = load(user, policy)
     notifier = RecordingNotifier()
-    monitor = Monitor(resolved.settings, Seated(), UprightPose(), Sink(), notifier,
+    monitor = Monitor(resolved.settings, Seated(), UprightPose(), MemoryStore(), notifier,
                       SimulatedClock(START))
     monitor.config_watch = ConfigWatch(user, policy, {}, resolved)
     heard: list[float] = []

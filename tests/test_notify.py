@@ -30,7 +30,6 @@ from posturewatch.notify import (
     RecordingNotifier,
     make_notifier,
     native_available,
-    supports_buttons,
 )
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -108,7 +107,6 @@ def test_no_buttons_without_support(store: object) -> None:
     monitor = monitor_with(notifier, store)
     monitor.show_nudge(Nudge(NudgeKind.BREAK, NOW, 1900.0))
     assert notifier.log[-1].buttons == ()
-    assert supports_buttons(notifier) is False and supports_buttons(object()) is False
 
 
 # -- the fallback, for real: on Linux without dbus-python it runs notify-send ---------------

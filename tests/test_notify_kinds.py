@@ -26,8 +26,8 @@ from posturewatch.notify import (
     PlyerNotifier,
     RecordingNotifier,
     native_available,
-    supports_kinds,
 )
+from posturewatch.store_protocol import MemoryStore
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -51,24 +51,9 @@ def test_icons_are_written_once_and_kept(tmp_path: Path) -> None:
     assert {k: p.stat().st_mtime_ns for k, p in written.items()} == stamps
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.items: list[object] = []
-        self.meta: dict[str, str] = {}
-
-    def write(self, item: object) -> None:
-        self.items.append(item)
-
-    def get_meta(self, key: str) -> str | None:
-        return self.meta.get(key)
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.meta[key] = value
-
-
 def test_the_monitor_sends_each_nudge_as_its_kind_and_stretches_take_turns() -> None:
     notifier = RecordingNotifier()
-    sink = Sink()
+    sink = MemoryStore()
     monitor = Monitor(Settings(), None, None, sink, notifier,  # type: ignore[arg-type]
                       SimulatedClock(NOW))
     for kind in (NudgeKind.BREAK, NudgeKind.WATER, NudgeKind.BREAK, NudgeKind.POSTURE):
@@ -87,23 +72,19 @@ def test_the_monitor_sends_each_nudge_as_its_kind_and_stretches_take_turns() -> 
     assert len({b.split(" Try this for your ")[1] for b in bodies}) == 3
 
 
-class OldNotifier:
-    """A notifier from before kinds: show(title, body) only."""
+def test_every_notifier_keeps_the_whole_contract() -> None:
+    """The recording, plyer and desktop-notifier backends take the same
+    ``show`` arguments as the protocol, and say whether they show buttons and
+    how they close: the monitor calls them without asking first."""
+    import inspect
 
-    def __init__(self) -> None:
-        self.shown: list[tuple[str, str]] = []
+    from posturewatch.notify import NativeNotifier, Notifier, PlyerNotifier
 
-    def show(self, title: str, body: str) -> bool:
-        self.shown.append((title, body))
-        return True
-
-
-def test_a_notifier_without_kinds_still_works() -> None:
-    notifier = OldNotifier()
-    monitor = Monitor(Settings(), None, None, Sink(), notifier,  # type: ignore[arg-type]
-                      SimulatedClock(NOW))
-    monitor.show_nudge(Nudge(NudgeKind.WATER, NOW, 10.0))
-    assert not supports_kinds(notifier) and notifier.shown[0][0] == "Drink some water"
+    wanted = inspect.signature(Notifier.show)
+    for backend in (RecordingNotifier, PlyerNotifier, NativeNotifier):
+        assert inspect.signature(backend.show) == wanted, backend.__name__
+        assert callable(backend.close) and hasattr(backend, "supports_buttons"), backend
+    assert RecordingNotifier().supports_buttons is False
 
 
 # -- against dunst ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 from desktop import ARTIFACTS, XServer, skip_unless, tk_xserver
 
 from posturewatch import onboarding, paths
-from posturewatch.app import load_baseline
+from posturewatch.calibration import load_baseline
 from posturewatch.camera import VideoFileSource, WebcamSource
 from posturewatch.model import CameraState
 

@@ -16,6 +16,7 @@ from posturewatch.model import Baseline, Landmarks, Metrics, Point, Verdict
 from posturewatch.reference import UprightReference
 from posturewatch.reference_store import META_KEY, ReferenceKeeper
 from posturewatch.store import Store
+from posturewatch.store_protocol import MemoryStore
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 POP_NOSE, POP_NECK = metrics.POPULATION_NOSE_HEIGHT, metrics.POPULATION_NECK_HEIGHT
@@ -277,13 +278,9 @@ def test_the_keeper_saves_to_the_store_and_a_restart_takes_it_up(tmp_path: Path)
 
 
 def test_the_keeper_tells_listeners_when_the_camera_moved() -> None:
-    class NoMeta:
-        def write(self, item: object) -> None:
-            pass
-
     zero = Metrics(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    keeper = ReferenceKeeper(NoMeta(), Baseline(Metrics(0.68, 0.62, 0.4, 0, 0, 0.4), zero, 5, T0),
-                             1.0)
+    seed = Baseline(Metrics(0.68, 0.62, 0.4, 0, 0, 0.4), zero, 5, T0)
+    keeper = ReferenceKeeper(MemoryStore(), seed, 1.0)
     heard: list[str] = []
     keeper.camera_listeners.append(heard.append)
     for k in range(12 * 6):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from posturewatch.app import status_dict
 from posturewatch.config import Settings
 from posturewatch.model import CameraState, Presence, Sample, Verdict
 from posturewatch.session import Tracker
-from posturewatch.status import describe_status
+from posturewatch.status import describe_status, status_data
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 PRESENT = Sample(present=True, verdict=Verdict.UPRIGHT, confidence=0.9)
@@ -24,7 +23,7 @@ def sat_for(minutes: int) -> Tracker:
 def test_status_says_sitting_time_verdict_camera_and_next_nudge() -> None:
     tracker = sat_for(12)
     now = T0 + timedelta(minutes=12)
-    text = describe_status(status_dict(tracker.state(now), running=True) | {"baseline": True},
+    text = describe_status(status_data(tracker.state(now), True, {"baseline": True}),
                            now, UTC)
     assert "Sitting for 12 minutes." in text
     assert "Last verdict: upright." in text
@@ -41,7 +40,7 @@ def test_status_for_an_open_ended_pause_and_a_busy_camera() -> None:
                                                     camera=CameraState.BUSY))
     state = tracker.state(now + timedelta(seconds=5))
     assert state.camera is CameraState.BUSY
-    text = describe_status(status_dict(state, running=False) | {"baseline": False}, now, UTC)
+    text = describe_status(status_data(state, False, {"baseline": False}), now, UTC)
     assert "not running" in text
     assert "Paused until you resume: the camera stays off." in text
     assert "in use by another app" in text
