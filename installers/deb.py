@@ -418,10 +418,10 @@ import numpy as np
 import cv2
 import posturewatch.cli
 from posturewatch.model_files import choose
-from posturewatch.pose import build
+from posturewatch.pose import open_estimator
 choice = choose("auto")
 assert not choice.download and not choice.problem, choice.describe()
-estimator = build(choice)
+estimator = open_estimator("auto", download=False)
 estimator.estimate(np.full((240, 320, 3), 128, np.uint8))
 estimator.close()
 print(choice.describe())

@@ -17,6 +17,7 @@ import os
 import sqlite3
 import sys
 import time
+from contextlib import closing
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -280,7 +281,7 @@ def replay(source: Path, interval_s: float, start: str | None, config_file: Path
         frames = open_source(str(source))
     except SourceError as exc:
         fail(str(exc))
-    with open_pose(resolved.settings) as estimator:
+    with closing(frames), open_pose(resolved.settings) as estimator:
         baseline = baseline_or_fail(baseline_from, estimator, when)
         try:
             result = run_replay(frames, estimator, resolved.settings, when, interval_s,
@@ -621,7 +622,9 @@ def settings_command(config_file: Path | None) -> None:
     from posturewatch.settings_window import run_settings_window
 
     setup_logging("info", paths.log_dir())
-    sys.exit(run_settings_window(config_file or paths.user_config_path(), paths.policy_path()))
+    from posturewatch.policy_guard import policy_path
+
+    sys.exit(run_settings_window(config_file or paths.user_config_path(), policy_path()))
 
 
 @cli.command("welcome")
@@ -633,10 +636,11 @@ def welcome_command(source: str | None, start_at: str) -> None:
     """The first-run tour: what PostureWatch does and keeps, a camera check, calibration."""
     need_tk()
     from posturewatch.logs import setup_logging
-    from posturewatch.onboarding import run_onboarding
+    from posturewatch.onboarding import START_PAGES
+    from posturewatch.onboarding_window import run_window
 
     setup_logging("info", paths.log_dir())
-    sys.exit(run_onboarding(source, start_at))
+    sys.exit(run_window(source, START_PAGES[start_at]))
 
 
 # -- pause, resume, water, break: tell the running monitor -------------------

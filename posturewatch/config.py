@@ -794,7 +794,7 @@ def load(user_path: Path | None, policy_path: Path | None,
          last_good: Path | None = None) -> Resolved:
     """Resolve the settings from every layer (see the module docstring).
 
-    Pass ``paths.user_config_path()`` and ``paths.policy_path()``; ``None``
+    Pass ``paths.user_config_path()`` and ``policy_guard.policy_path()``; ``None``
     leaves that file layer out, and a file that does not exist is simply an
     absent layer. ``overrides`` are command-line values by key, already typed
     (``parse_assignment`` turns ``"key=value"`` text into one); ``None`` values

@@ -60,7 +60,7 @@ def guarded(name: str, check: Callable[[], Check]) -> Check:
 
 # -- the checks -----------------------------------------------------------------------
 def check_settings() -> Check:
-    from posturewatch.policy_guard import load_settings, override_notes
+    from posturewatch.policy_guard import load_settings, override_notes, policy_path
 
     resolved = load_settings()
     locked = len(resolved.locked)
@@ -69,7 +69,7 @@ def check_settings() -> Check:
     notes = " ".join(override_notes())
     if resolved.alerts:
         return Check("settings", Status.FAIL, " ".join(resolved.alerts) + extra,
-                     f"`posturewatch config check {paths.policy_path()}` names each damaged "
+                     f"`posturewatch config check {policy_path()}` names each damaged "
                      "line; `posturewatch config show` shows what is enforced meanwhile.")
     if notes:
         extra += f"; {notes}"
@@ -112,7 +112,7 @@ def check_model() -> Check:
 
     from posturewatch.model_files import ModelError, choose
     from posturewatch.policy_guard import load_settings
-    from posturewatch.pose import build
+    from posturewatch.pose import open_estimator
 
     settings = load_settings().settings
     choice = choose(settings.pose_model)
@@ -125,7 +125,7 @@ def check_model() -> Check:
                      "it now, `posturewatch model install FILE` installs a copy you have.")
     started = time.perf_counter()
     try:
-        with build(choice) as estimator:
+        with open_estimator(settings.pose_model, download=False) as estimator:
             loaded = time.perf_counter() - started
             estimator.estimate(np.full((240, 320, 3), 128, np.uint8))
     except ModelError as exc:
@@ -317,8 +317,9 @@ def check_desktop() -> Check:
     and mouse idle time, do-not-disturb, full screen)."""
     from posturewatch.config import load
     from posturewatch.desktop_state import open_desktop
+    from posturewatch.policy_guard import policy_path
 
-    settings = load(paths.user_config_path(), paths.policy_path(), {}).settings
+    settings = load(paths.user_config_path(), policy_path(), {}).settings
     probe = open_desktop(settings)
     try:
         state = probe.read()

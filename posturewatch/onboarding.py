@@ -249,11 +249,3 @@ def save_calibration(result: Baseline) -> None:
 
 
 START_PAGES = {"start": 0, "camera": 2, "calibrate": 3}
-
-
-def run_onboarding(source: str | None, start_at: str = "start") -> int:
-    """``posturewatch welcome``: show the window until it is finished or
-    skipped; ``start_at`` is a :data:`START_PAGES` name."""
-    from posturewatch.onboarding_window import run_window
-
-    return run_window(source, START_PAGES[start_at])

@@ -48,7 +48,8 @@ class WelcomeWindow:
         """``second_ms`` is one countdown step and ``spacing_s`` the time between
         calibration samples (seams for tests: real seconds otherwise)."""
         from posturewatch.config import load
-        from posturewatch.paths import policy_path, user_config_path
+        from posturewatch.paths import user_config_path
+        from posturewatch.policy_guard import policy_path
 
         self.root = root
         self.source = source

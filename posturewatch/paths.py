@@ -48,15 +48,6 @@ def system_policy_path() -> Path:
     return POLICY_PATHS[key]
 
 
-def policy_path() -> Path:
-    """The IT policy file in force (it may not exist): the fixed per-OS path,
-    or ``POSTUREWATCH_POLICY`` in test mode."""
-    from posturewatch.policy_guard import POLICY_ENV, env_override
-
-    override = env_override(POLICY_ENV)
-    return Path(override) if override else system_policy_path()
-
-
 def config_dir() -> Path:
     home = _home()
     return home / "config" if home else Path(platformdirs.user_config_dir(APP_SLUG, False))

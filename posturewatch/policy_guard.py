@@ -71,6 +71,13 @@ def env_override(name: str) -> str | None:
     return value if check_test_mode().active else None
 
 
+def policy_path() -> Path:
+    """The IT policy file in force (it may not exist): the fixed per-OS path
+    (``paths.system_policy_path``), or ``POSTUREWATCH_POLICY`` in test mode."""
+    override = env_override(POLICY_ENV)
+    return Path(override) if override else paths.system_policy_path()
+
+
 def override_notes() -> list[str]:
     """Sentences about the test-only variables set in this environment: used
     (test mode) or ignored, and why. Empty when none is set."""
@@ -91,7 +98,7 @@ def load_settings(config_file: Path | None = None,
     """Settings from every layer, with the policy's last good copy as the
     fallback; ``config_file`` replaces the usual user file. Never writes."""
     user = Path(config_file) if config_file else paths.user_config_path()
-    return load(user, paths.policy_path(), overrides or {},
+    return load(user, policy_path(), overrides or {},
                 last_good=paths.last_good_policy_path())
 
 
@@ -100,7 +107,7 @@ def remember_policy() -> Path | None:
     copy's path, or None when there was nothing good to keep (no policy, a
     damaged one) or it could not be written (logged). Called by the monitor
     at start-up; the copy is private (0600)."""
-    text = last_good_text(paths.policy_path())
+    text = last_good_text(policy_path())
     if text is None:
         return None
     target = paths.last_good_policy_path()

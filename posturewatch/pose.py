@@ -289,7 +289,7 @@ class TasksPose(_Backend):
         self._landmarker.close()
 
 
-def build(choice: ModelChoice) -> LegacyPose | TasksPose:
+def _build(choice: ModelChoice) -> LegacyPose | TasksPose:
     """The estimator ``choice`` names; its file must be in place (see
     ``model_files.ensure``). Raises ``ModelError`` when it cannot load."""
     if choice.problem:
@@ -303,16 +303,22 @@ def build(choice: ModelChoice) -> LegacyPose | TasksPose:
 
 
 def open_estimator(setting: str = "auto", base_url: str = "",
-                   say: Callable[[str], None] | None = None) -> LegacyPose | TasksPose:
-    """The one factory: choose, fetch the file once if needed, load.
+                   say: Callable[[str], None] | None = None,
+                   download: bool = True) -> LegacyPose | TasksPose:
+    """The one factory: choose, fetch the file once if needed, load. Every
+    place that needs a pose model (run, calibrate, replay, eval, the welcome
+    window, doctor, the benchmarks) builds it here.
 
     ``setting`` is a ``pose_model`` value; ``base_url`` the ``pose_model_url``
-    setting; ``say`` gets a download's progress lines. Raises ``ModelError``
-    with what to do when no model can load.
+    setting; ``say`` gets a download's progress lines. ``download=False``
+    never fetches (``doctor``): a missing file is a ``ModelError`` then.
+    Raises ``ModelError`` with what to do when no model can load.
     """
     choice = choose(setting)
+    if not download:
+        return _build(choice)
     progress = progress_printer(say, choice.model) if say is not None else None
-    return build(ensure(choice, base_url, progress))
+    return _build(ensure(choice, base_url, progress))
 
 
 class LazyEstimator:

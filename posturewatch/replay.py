@@ -80,6 +80,9 @@ def replay(
 ) -> dict[str, object]:
     """Run the pipeline over every frame of ``source``; returns the totals as a dict.
 
+    The caller opened ``source`` and ``estimator`` and closes them; the
+    database (``db_path``, or a scratch file) is opened and closed here.
+
     ``trace``: write one CSV row per frame there (``trace.FIELDS``): what the
     posture judge saw, the reference it judged by, and why a verdict was unknown.
     """
@@ -123,8 +126,7 @@ def replay(
             end = clock.now()
             totals.add(start, monitor.finish(end))
         finally:
-            store.close()
-            source.close()
+            store.close()  # opened here; the caller closes the source and the estimator
             if tracer is not None:
                 tracer.close()
     wall_s = time.perf_counter() - began

@@ -33,6 +33,7 @@ from posturewatch.logs import setup_logging
 from posturewatch.model import CameraState, State
 from posturewatch.model_files import ModelError, choose
 from posturewatch.notify import Notifier, RecordingNotifier, make_notifier
+from posturewatch.policy_guard import policy_path
 from posturewatch.pose import LazyEstimator, open_estimator
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def build_monitor(resolved: Resolved, source: str | None, db_path: Path, tz: tzi
     closed again. Close the monitor with :func:`close_monitor`."""
     from posturewatch.control import Spool
     from posturewatch.desktop_state import open_desktop
-    from posturewatch.storage_faults import open_store
+    from posturewatch.store import open_store
 
     settings = resolved.settings
     clock = clock_from_env()
@@ -193,7 +194,7 @@ def run_monitor(resolved: Resolved, source: str | None, headless: bool, db_path:
             say(f"posturewatch: {exc}", err=True)
             return 2
         monitor.config_watch = ConfigWatch(config_file or paths.user_config_path(),
-                                           paths.policy_path(), overrides or {}, resolved,
+                                           policy_path(), overrides or {}, resolved,
                                            paths.last_good_policy_path())
         code = None
         if not headless:
@@ -289,7 +290,7 @@ def build_calibration(resolved: Resolved, source: str | None,
     loaded now (a download's ``progress`` told), the database, the baseline
     file; no notifications and the wall clock. Raises SourceError or
     ModelError (closing what was opened). Close it with :func:`close_monitor`."""
-    from posturewatch.storage_faults import open_store
+    from posturewatch.store import open_store
 
     settings = resolved.settings
     camera = open_source(source, settings.camera_warmup_frames, settings.camera_keep_open,

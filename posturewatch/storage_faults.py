@@ -271,20 +271,3 @@ class WaitingStore:
             log.error("closing with %d row(s) that could not be written: %s",
                       len(self._held), self.problem)
             self._held.clear()
-
-
-def open_store(path: Path, opener: Callable[[Path], Any] | None = None,
-               **waiting: Any) -> Any:
-    """The real store at ``path``, or a :class:`WaitingStore` (with the reason
-    logged as one sentence) when it cannot be opened now."""
-    if opener is None:
-        from posturewatch.store import Store
-
-        opener = Store
-    try:
-        return opener(path)
-    except (OSError, sqlite3.Error, ValueError) as error:
-        message = explain(path, error)
-        log.error("%s PostureWatch keeps monitoring and holds new rows in memory; it tries "
-                  "again every minute.", message)
-        return WaitingStore(path, opener, message, **waiting)

@@ -69,7 +69,7 @@ from posturewatch.bounded_read import loads_json
 from posturewatch.model import Event, EventKind, MinuteSummary
 from posturewatch.paths import make_private_dir, private_file
 from posturewatch.salvage_pages import read_records
-from posturewatch.storage_faults import explain
+from posturewatch.storage_faults import WaitingStore, explain
 
 log = logging.getLogger(__name__)
 
@@ -1208,3 +1208,19 @@ class Store:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def open_store(path: Path, opener: Callable[[Path], Any] | None = None,
+               **waiting: Any) -> Store | WaitingStore:
+    """The monitor's store: the real one at ``path`` (``opener``, default
+    :class:`Store`), or a ``storage_faults.WaitingStore`` that holds rows in
+    memory and retries (with the reason logged as one sentence) when it
+    cannot be opened now. Both keep ``store_protocol.MonitorStore``."""
+    opener = opener or Store
+    try:
+        return opener(path)
+    except (OSError, sqlite3.Error, ValueError) as error:
+        message = explain(path, error)
+        log.error("%s PostureWatch keeps monitoring and holds new rows in memory; it tries "
+                  "again every minute.", message)
+        return WaitingStore(path, opener, message, **waiting)

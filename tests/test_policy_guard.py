@@ -212,7 +212,7 @@ def test_outside_test_mode_the_variables_are_ignored_with_a_note(
     policy = tmp_path / "p.toml"
     policy.write_text(ENFORCING)
     monkeypatch.setenv("POSTUREWATCH_POLICY", str(policy))
-    assert paths.policy_path() == paths.system_policy_path()
+    assert policy_guard.policy_path() == paths.system_policy_path()
     (note,) = policy_guard.override_notes()
     assert "only counts with POSTUREWATCH_TEST_MODE=1" in note
 

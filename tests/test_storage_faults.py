@@ -24,8 +24,8 @@ import sandbox
 
 from posturewatch import store as store_module
 from posturewatch.model import Event, EventKind, MinuteSummary
-from posturewatch.storage_faults import WaitingStore, explain, open_store
-from posturewatch.store import Store
+from posturewatch.storage_faults import WaitingStore, explain
+from posturewatch.store import Store, open_store
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
