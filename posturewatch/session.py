@@ -129,7 +129,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum
 
 from posturewatch.bounded_read import finite_number
-from posturewatch.config import WEEKDAYS, Settings
+from posturewatch.config import WEEKDAYS, Settings, parse_work_hours
 from posturewatch.model import (
     Action,
     CameraState,
@@ -247,33 +247,19 @@ class Totals:
 class WorkingHours:
     """``work_hours`` ("HH:MM-HH:MM", local) on ``work_days`` ("mon".."sun").
 
-    ``00:00-24:00`` (or equal start and end) is the whole day. A window whose
-    end is before its start runs overnight; its early-morning part belongs to
-    the day it started on (``22:00-06:00`` on "fri" covers Saturday 03:00).
+    The span is read by ``config.parse_work_hours``, the one rule for it:
+    ``00:00-24:00`` is the whole day, and a span must start before it ends (no
+    spans across midnight; a ValueError says so).
     """
 
     def __init__(self, work_hours: str, work_days: tuple[str, ...]) -> None:
-        try:
-            start_text, end_text = work_hours.split("-")
-            self.start = self._parse(start_text)
-            self.end = self._parse(end_text)
-        except ValueError as exc:
-            raise ValueError(f"work_hours must be 'HH:MM-HH:MM', got {work_hours!r}") from exc
+        start_min, end_min = parse_work_hours(work_hours)
+        self.start, self.end = timedelta(minutes=start_min), timedelta(minutes=end_min)
         days = {d.strip().lower()[:3] for d in work_days}
         unknown = days - set(WEEKDAYS)
         if unknown:
             raise ValueError(f"unknown work_days {sorted(unknown)}; use {', '.join(WEEKDAYS)}")
         self.days = frozenset(WEEKDAYS.index(d) for d in days)
-        if self.start == self.end:
-            self.start, self.end = _ZERO, timedelta(hours=24)
-
-    @staticmethod
-    def _parse(text: str) -> timedelta:
-        hours, minutes = text.strip().split(":")
-        value = timedelta(hours=int(hours), minutes=int(minutes))
-        if not (0 <= int(minutes) < 60 and _ZERO <= value <= timedelta(hours=24)):
-            raise ValueError(text)
-        return value
 
     @property
     def always(self) -> bool:
@@ -286,13 +272,7 @@ class WorkingHours:
         local = now.astimezone(tz)
         clock = timedelta(hours=local.hour, minutes=local.minute, seconds=local.second,
                           microseconds=local.microsecond)
-        weekday = local.weekday()
-        if self.start < self.end:
-            return weekday in self.days and self.start <= clock < self.end
-        # Overnight window: the evening part is today's, the morning part yesterday's.
-        if clock >= self.start:
-            return weekday in self.days
-        return clock < self.end and (weekday - 1) % 7 in self.days
+        return local.weekday() in self.days and self.start <= clock < self.end
 
     def next_start(self, now: datetime, tz: tzinfo) -> datetime | None:
         """The next UTC instant at or after ``now`` inside working hours, or None."""

@@ -39,7 +39,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ from posturewatch.app import (
     Resume,
     Snooze,
 )
-from posturewatch.config import Resolved, parse_work_hours
+from posturewatch.config import Resolved
 from posturewatch.config_edit import settings_template
 from posturewatch.i18n import N_, _
 from posturewatch.icons import IconState, draw_icon, icon_state
@@ -81,6 +81,7 @@ from posturewatch.report_history import (
     week_title,
     write_week_pages,
 )
+from posturewatch.session import WorkingHours
 from posturewatch.tray_backend import (
     Choice,
     candidates,
@@ -179,12 +180,17 @@ def ensure_user_config(path: Path) -> Path:
 
 
 def tomorrow_start(now: datetime, monitor: Monitor) -> datetime:
-    """The start of tomorrow's working hours (local time), as aware UTC."""
-    start_min, _end = parse_work_hours(monitor.settings.work_hours)
-    local = now.astimezone(monitor.tz)
-    day = local.date() + timedelta(days=1)
+    """When "Pause until tomorrow" ends: the start of the working hours on the
+    next working day from tomorrow on (``work_hours`` on ``work_days``, local
+    time), as aware UTC; tomorrow's start time when no day is a working day."""
+    settings = monitor.settings
+    hours = WorkingHours(settings.work_hours, settings.work_days)
+    day = now.astimezone(monitor.tz).date() + timedelta(days=1)
     midnight = datetime(day.year, day.month, day.day, tzinfo=monitor.tz)
-    return (midnight + timedelta(minutes=start_min)).astimezone(now.tzinfo)
+    start = hours.next_start(midnight.astimezone(UTC), monitor.tz)
+    if start is None:
+        start = (midnight + hours.start).astimezone(UTC)
+    return start.astimezone(now.tzinfo)
 
 
 # -- the app ------------------------------------------------------------------

@@ -373,21 +373,20 @@ def test_no_nudges_outside_working_hours_in_the_users_zone() -> None:
     assert sat.state.break_due
 
 
-def test_working_hours_parsing_overnight_and_next_start() -> None:
+def test_working_hours_parsing_and_next_start() -> None:
     tz = ZoneInfo("Europe/Berlin")
     always = WorkingHours("00:00-24:00", ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
     assert always.always and always.contains(T0, tz)
-    night = WorkingHours("22:00-06:00", ("fri",))
-    sat_3am = datetime(2026, 3, 7, 2, 0, tzinfo=UTC)  # 03:00 local Saturday
-    assert night.contains(sat_3am, tz)
-    assert not night.contains(sat_3am + timedelta(days=1), tz)  # Sunday 03:00
+    # The same rule as the settings: no span across midnight.
+    with pytest.raises(ValueError, match="no spans across midnight"):
+        WorkingHours("22:00-06:00", ("fri",))
     day = WorkingHours("09:00-17:00", ("mon",))
     assert day.next_start(datetime(2026, 3, 2, 17, 0, tzinfo=UTC), tz) == datetime(
         2026, 3, 9, 8, 0, tzinfo=UTC)
     # Across the spring-forward change (29 March 2026), 09:00 local is 07:00 UTC.
     assert day.next_start(datetime(2026, 3, 28, 0, 0, tzinfo=UTC), tz) == datetime(
         2026, 3, 30, 7, 0, tzinfo=UTC)
-    for bad in ("9-17", "09:00-25:00", "09:60-10:00", "nonsense"):
+    for bad in ("9-17", "09:00-25:00", "09:60-10:00", "nonsense", "09:00-09:00"):
         with pytest.raises(ValueError):
             WorkingHours(bad, ("mon",))
     with pytest.raises(ValueError):

@@ -797,6 +797,12 @@ def test_tomorrow_start_follows_work_hours() -> None:
     start = tray.tomorrow_start(now, monitor)  # type: ignore[arg-type]
     assert start.astimezone(berlin) == datetime(2026, 3, 29, 8, 30, tzinfo=berlin)
     assert start == datetime(2026, 3, 29, 6, 30, tzinfo=UTC)
+    # Friday evening with a Monday-to-Friday week: until Monday's start.
+    office = types.SimpleNamespace(settings=Settings(work_hours="08:30-17:00", work_days=(
+        "mon", "tue", "wed", "thu", "fri")), tz=berlin)
+    friday = datetime(2026, 3, 27, 18, 0, tzinfo=UTC)
+    start = tray.tomorrow_start(friday, office)  # type: ignore[arg-type]
+    assert start.astimezone(berlin) == datetime(2026, 3, 30, 8, 30, tzinfo=berlin)
 
 
 def test_icon_and_tooltip_follow_the_state(tray_app: tuple[tray.TrayApp, Monitor,
