@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from posturewatch.atomic_files import write_atomic
+
 APP_NAME = "PostureWatch"
 DESKTOP_FILE = "posturewatch.desktop"
 AGENT_LABEL = "org.posturewatch.monitor"
@@ -118,7 +120,7 @@ class _LoginFile:
 
     def enable(self, command: list[str]) -> str:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.path, self.content(command))
+        write_atomic(self.path, self.content(command))
         return str(self.path)
 
     def disable(self) -> bool:
@@ -263,9 +265,3 @@ def for_platform(platform: str = sys.platform, environ: Mapping[str, str] | None
 
         return LaunchAgent(home, paths.log_dir())
     return XdgAutostart(xdg_config_home(environ, home))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

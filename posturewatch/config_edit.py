@@ -24,13 +24,13 @@ line endings and permissions. Standard library only.
 from __future__ import annotations
 
 import math
-import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from posturewatch.atomic_files import write_atomic
 from posturewatch.config import KEYS, to_toml_value
 from posturewatch.i18n import N_, _
 
@@ -282,11 +282,7 @@ def save_values(path: Path, values: Mapping[str, object]) -> str:
     data = ((_BOM if bom else "") + new).encode("utf-8")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
+        write_atomic(path, data, keep_perms=True)
     except OSError as error:
         raise EditError(_("cannot write {path}: {error}").format(
             path=path, error=error.strerror or error)) from error

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from posturewatch.app import Command, Custom, LogBreak, LogWater, Monitor, Pause, Resume
+from posturewatch.atomic_files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +140,8 @@ class Spool:
         to_command(request)  # never spool what the loop would refuse
         self._make()
         name = f"{time.time_ns():020d}-{os.getpid()}"
-        tmp = self.folder / f".{name}.tmp"
-        tmp.write_text(json.dumps(request), encoding="utf-8")
         path = self.folder / f"{name}{SUFFIX}"
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(request))  # the loop skips the hidden .tmp file
         return path
 
     def pending(self) -> list[Path]:

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import io
 import math
-import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from posturewatch.atomic_files import atomic_file, write_atomic
 from posturewatch.model import CameraState, Presence, State, Verdict
 from posturewatch.nudge_kinds import KINDS
 
@@ -320,9 +320,7 @@ def write_note_icons(folder: Path, size: int = 64) -> dict[str, Path]:
         try:
             if not path.exists() or path.read_bytes() != data:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp")
-                tmp.write_bytes(data)
-                os.replace(tmp, path)
+                write_atomic(path, data)
         except OSError:
             continue
         out[which.value] = path
@@ -335,9 +333,8 @@ def write_app_icon(path: Path, size: int = 64) -> Path | None:
     try:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            _draw(IconState.UPRIGHT, size).save(tmp, "PNG")
-            os.replace(tmp, path)
+            with atomic_file(path, "wb") as out:
+                _draw(IconState.UPRIGHT, size).save(out, "PNG")
     except OSError:
         return None
     return path

@@ -34,10 +34,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import os
 import shutil
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -46,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posturewatch import paths
+from posturewatch.atomic_files import atomic_file, temporary_name
 
 MODELS = ("lite", "full")
 """The landmark models PostureWatch knows by name."""
@@ -322,24 +321,20 @@ def fetch(model: str, dest_dir: Path | None = None, base_url: str = "",
         dest_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ModelError(f"Cannot create {dest_dir} for the pose model ({exc}). {advice}") from exc
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=dest_dir)
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out:
+        with atomic_file(target, "wb") as out:
             _download(url, out, progress, timeout_s)
-        problem = file_problem(tmp)
-        if problem:
-            raise ModelError(f"The {model} pose model downloaded from {url} is damaged: "
-                             f"{problem}. Try again later. {advice}")
-        os.replace(tmp, target)
+            out.flush()
+            problem = file_problem(temporary_name(target))
+            if problem:  # raised inside: a damaged download never replaces anything
+                raise ModelError(f"The {model} pose model downloaded from {url} is damaged: "
+                                 f"{problem}. Try again later. {advice}")
     except ModelError:
         raise
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise ModelError(f"Could not download the {model} pose model from {url} ({reason}). "
                          f"{advice}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     return target
 
 
@@ -378,13 +373,8 @@ def install(source: Path, model: str | None = None, dest_dir: Path | None = None
     dest_dir = dest_dir or paths.model_cache_dir()
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / FILE_NAMES[kind]
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=dest_dir)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp_name)
-        os.replace(tmp_name, target)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
+    with open(source, "rb") as original, atomic_file(target, "wb") as out:
+        shutil.copyfileobj(original, out)
     return target
 
 

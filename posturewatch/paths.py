@@ -27,6 +27,8 @@ from pathlib import Path
 
 import platformdirs
 
+from posturewatch.atomic_files import write_atomic
+
 APP_NAME = "PostureWatch"
 APP_SLUG = "posturewatch"
 
@@ -179,17 +181,7 @@ def write_private_text(path: Path, text: str) -> None:
     file in a 0700 folder. OSError when it cannot."""
     path = Path(path)
     make_private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        tighten(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    write_atomic(path, text, perms=PRIVATE_FILE_MODE)
 
 
 def private_file(path: Path) -> Path:

@@ -20,6 +20,7 @@ import os
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
+from posturewatch.atomic_files import write_atomic
 from posturewatch.calendar_words import month_name
 from posturewatch.config import WEEKDAYS, Settings
 from posturewatch.i18n import N_, _
@@ -126,7 +127,5 @@ def write_week_pages(db_path: Path, week: str, settings: Settings | None, now: d
             if parse_week(following) <= parse_week(current) and there(following) else None,
         )
         summary = build_summary(db_path, label, False, tz, now, settings)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(render_html(summary, links), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, render_html(summary, links))
     return target
