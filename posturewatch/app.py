@@ -171,7 +171,6 @@ class Monitor:
         self.commands: queue.Queue[Command] = queue.Queue()
         self.stop = threading.Event()
         self.state: State | None = None
-        self.last_sample: Sample | None = None
         self.listeners: list[Callable[[State], None]] = []
         self.message_listeners: list[Callable[[Message, str], None]] = []
         # Called on the sampling thread after every tick with the current State
@@ -240,7 +239,6 @@ class Monitor:
                 return TickResult(now, None, camera, actions)
         sample = replace(sample, input_idle_s=desk.input_idle_s, screen_locked=desk.locked,
                          dnd=desk.dnd, fullscreen=desk.fullscreen)
-        self.last_sample = sample
         stepped = self.tracker.step(now, sample)
         self.dispatch(now, stepped)
         self.tell_camera_problem(camera)

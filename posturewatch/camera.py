@@ -45,7 +45,6 @@ if "OPENCV_LOG_LEVEL" not in os.environ:
     _silence_opencv()
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
-VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg")
 MAX_BACKOFF_TICKS = 12  # at 5 s a tick: one retry a minute at most
 
 
@@ -186,8 +185,6 @@ class VideoFileSource:
         if not self._cap.isOpened():
             self._cap.release()
             raise SourceError(f"Cannot read video {self.path}: not a video OpenCV can decode.")
-        self.fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
 
     def grab(self) -> Grab:
         ok, frame = self._cap.read()
@@ -200,8 +197,15 @@ class VideoFileSource:
 
 
 def iter_image_paths(folder: Path) -> list[Path]:
-    """Images directly in ``folder``, sorted by name."""
-    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    """The image files directly in ``folder`` (``IMAGE_SUFFIXES``, any case),
+    sorted by name; an empty list when the folder does not exist. The one
+    list of what counts as an image: the image-folder source, ``eval`` and
+    the benchmarks all read folders through here."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES), key=lambda p: p.name)
 
 
 class ImageFolderSource:

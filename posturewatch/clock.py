@@ -45,7 +45,6 @@ class SimulatedClock:
         if start.tzinfo is None:
             raise ValueError("SimulatedClock needs a timezone-aware start")
         self._now = start.astimezone(UTC)
-        self.waits = 0
 
     def now(self) -> datetime:
         return self._now
@@ -56,7 +55,6 @@ class SimulatedClock:
     def wait(self, stop: threading.Event, seconds: float) -> bool:
         if stop.is_set():
             return True
-        self.waits += 1
         self.advance(seconds)
         return stop.is_set()
 

@@ -33,27 +33,15 @@ import cv2
 
 from posturewatch import calibration, metrics
 from posturewatch.calibration import CalibrationRefused
+from posturewatch.camera import iter_image_paths
 from posturewatch.model import Baseline, Sample
 from posturewatch.pose import Estimator
 from posturewatch.reference import UprightReference
 from posturewatch.trace import TraceWriter
 from posturewatch.trace import row as trace_row
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 LABELS = ("upright", "slouched", "absent")
 JUDGEMENTS = ("upright", "slouched", "unknown", "absent")
-
-
-def iter_images(folder: Path) -> list[Path]:
-    """The images directly inside ``folder`` (jpg, jpeg, png, bmp, any case),
-    sorted by name; an empty list when the folder does not exist."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return sorted(
-        (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
-        key=lambda p: p.name,
-    )
 
 
 def judge(sample: Sample) -> str:
@@ -157,7 +145,7 @@ def evaluate_stream(
 
 
 def _labelled_images(folder: Path) -> dict[str, list[Path]]:
-    images = {label: iter_images(folder / label) for label in LABELS}
+    images = {label: iter_image_paths(folder / label) for label in LABELS}
     if not any(images.values()):
         raise FileNotFoundError(
             f"no images in {folder}/upright, {folder}/slouched or {folder}/absent"
@@ -239,7 +227,7 @@ def baseline_from_images(
     otherwise the live calibration rules hold (visibility, steadiness).
     """
     path = Path(path)
-    files = iter_images(path) if path.is_dir() else [path] if path.is_file() else []
+    files = iter_image_paths(path) if path.is_dir() else [path] if path.is_file() else []
     samples = list(_measure_all(files, estimator))
     if not samples:
         return CalibrationRefused(f"No readable images at {path}.")

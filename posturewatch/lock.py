@@ -11,8 +11,8 @@
   notifications carry, without a hidden window and its message loop.
 - **macOS**: ``CGSSessionScreenIsLocked`` in the Quartz session dictionary.
 
-Each answers ``locked()`` with True, False or None (cannot tell). ``FakeLock``
-is the seam for tests; ``desktop_state.FakeDesktop`` fakes every signal at once.
+Each answers ``locked()`` with True, False or None (cannot tell).
+``desktop_state.FakeDesktop`` is the seam for tests: it fakes every signal at once.
 """
 
 from __future__ import annotations
@@ -46,21 +46,6 @@ class ScreenLock(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-class FakeLock:
-    """A lock you set by hand."""
-
-    name = "fake"
-
-    def __init__(self, locked: bool | None = False) -> None:
-        self.value = locked
-
-    def locked(self) -> bool | None:
-        return self.value
-
-    def close(self) -> None:
-        pass
 
 
 class LogindSession:

@@ -146,11 +146,6 @@ REPORT_KINDS: tuple[str, ...] = tuple(k.value for k in KINDS)
 """The kind names in report column order."""
 
 
-def spec_for(kind: NudgeKind | str) -> KindSpec:
-    """The table entry of ``kind`` (a ``NudgeKind`` or its value); KeyError when unknown."""
-    return KINDS[NudgeKind(kind)]
-
-
 def follow_rule(kind: str) -> FollowRule:
     """How the report judges a nudge of ``kind`` followed (``UNKNOWN_FOLLOW`` for a
     kind this version does not know)."""

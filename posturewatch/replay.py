@@ -38,7 +38,7 @@ from posturewatch.trace import row as trace_row
 
 
 @dataclass
-class ReplayTotals:
+class _ReplayTotals:
     frames: int = 0
     present_s: float = 0.0
     seated_s: float = 0.0
@@ -90,7 +90,7 @@ def replay(
     clock = SimulatedClock(start)
     start = clock.now()
     notifier = RecordingNotifier()
-    totals = ReplayTotals()
+    totals = _ReplayTotals()
     began = time.perf_counter()
     tracer = TraceWriter(trace) if trace is not None else None
     with tempfile.TemporaryDirectory(prefix="posturewatch-replay-") as scratch:

@@ -366,7 +366,6 @@ class Tracker:
             raise ValueError("sample_interval_s must be positive")
 
         # Clock and accounting.
-        self._first: datetime | None = None
         self._last: datetime | None = None
         self._totals: dict[Presence, timedelta] = {p: _ZERO for p in Presence}
         self._minutes: dict[datetime, _MinuteAccumulator] = {}
@@ -474,7 +473,7 @@ class Tracker:
 
         self._segment, self._source = classify(sample)
         if self._last is None:
-            self._first = self._last = now  # the first tick attributes nothing
+            self._last = now  # the first tick attributes nothing
             self._count_sample(now, sample)
         elif now >= self._last:
             for start, end, segment, source in self._segments(self._last, now, sample):

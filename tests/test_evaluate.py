@@ -11,6 +11,7 @@ import pytest
 
 from posturewatch import evaluate, metrics
 from posturewatch.calibration import CalibrationRefused
+from posturewatch.camera import iter_image_paths
 from posturewatch.model import Baseline, Landmarks, Metrics, Point, Verdict
 from posturewatch.pose import Estimator
 
@@ -70,19 +71,20 @@ def make_folder(root: Path, layout: dict[str, list[int]]) -> Path:
     return root
 
 
-# -- iter_images ---------------------------------------------------------------------
+# -- the images of a folder (camera.iter_image_paths: one list for eval and the source) ------
 
 
 def test_iter_images_takes_image_suffixes_in_name_order(tmp_path: Path) -> None:
-    for name in ("b.JPG", "a.png", "c.jpeg", "d.bmp", "notes.txt", "e.gif", "labels.csv"):
+    for name in ("b.JPG", "a.png", "c.jpeg", "d.bmp", "f.webp", "notes.txt", "e.gif",
+                 "labels.csv"):
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "sub.jpg").mkdir()
-    names = [p.name for p in evaluate.iter_images(tmp_path)]
-    assert names == ["a.png", "b.JPG", "c.jpeg", "d.bmp"]
+    names = [p.name for p in iter_image_paths(tmp_path)]
+    assert names == ["a.png", "b.JPG", "c.jpeg", "d.bmp", "f.webp"]
 
 
 def test_iter_images_of_a_missing_folder_is_empty(tmp_path: Path) -> None:
-    assert evaluate.iter_images(tmp_path / "nope") == []
+    assert iter_image_paths(tmp_path / "nope") == []
 
 
 # -- evaluate: the arithmetic --------------------------------------------------------
@@ -246,7 +248,7 @@ def test_posture_dev_with_an_upright_folder_baseline(
 def test_side_view_degrades_to_unknown(shared_data: Path, pose_estimator: Estimator) -> None:
     """The wrong viewpoint: still a person (sitting time counts), but no
     posture verdict and low confidence; never a false alarm."""
-    images = evaluate.iter_images(shared_data / "side-view")
+    images = iter_image_paths(shared_data / "side-view")
     assert len(images) == 8
     for path in images:
         sample = metrics.measure(pose_estimator.estimate(cv2.imread(str(path))), None)
