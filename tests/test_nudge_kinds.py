@@ -137,7 +137,8 @@ def walk_monitor_and_tray(kind: NudgeKind, nudge: Nudge, db: Path) -> None:
         monitor.tracker.step(later + STEP, SLOUCHED)
         item(app.icon.menu, "").click()  # the status line, the menu's first item
         monitor.drain_commands(later + STEP)
-        assert f"Next reminder ({texts.next_words}) in about" in monitor.notifier.log[-1].body
+        sentence = texts.next_reminder.split("{time}")[0]
+        assert sentence in monitor.notifier.log[-1].body
         stored = store.events(NOW - timedelta(days=1), NOW + timedelta(days=1))
     kinds = [(e["kind"], e["detail"].get("kind")) for e in stored]
     assert ("nudge_shown", kind.value) in kinds and ("nudge_acted", kind.value) in kinds
@@ -206,6 +207,8 @@ def test_every_kind_walks_through_every_consumer(kind: NudgeKind, tmp_path: Path
 # -- a throwaway kind, added to a copy of the package --------------------------------------
 POSTURE_ROW = ('                 follow=FollowRule(5, upright_after=True),'
                ' icon="posture"),\n')
+POSTURE_TEXTS = ('        followed=N_("posture: marked done, or mostly upright in the 5 minutes '
+                 'after"),\n    ),\n')
 EYES_EDITS = {
     "model.py": ('    POSTURE = "posture"\n',
                  '    POSTURE = "posture"\n    EYES = "eyes"\n'),
@@ -225,15 +228,13 @@ EYES_EDITS = {
                        ' due=Due.INTERVAL,\n'
                        '                 interval_setting="eye_rest_interval_min",'
                        ' follow=FollowRule(5), icon="info"),\n'),
-    "messages.py": ('        followed="posture: marked done, or mostly upright in the 5 minutes '
-                    'after",\n    ),\n',
-                    '        followed="posture: marked done, or mostly upright in the 5 minutes '
-                    'after",\n    ),\n'
+    "messages.py": (POSTURE_TEXTS,
+                    POSTURE_TEXTS +
                     '    NudgeKind.EYES: NudgeTexts(\n'
-                    '        "Rest your eyes",\n'
-                    '        ("Look at something 6 metres away for 20 seconds.",),\n'
-                    '        next_words="rest your eyes",\n'
-                    '        followed="eyes: marked done within 5 min",\n'
+                    '        N_("Rest your eyes"),\n'
+                    '        (N_("Look at something 6 metres away for 20 seconds."),),\n'
+                    '        next_reminder=N_("Next reminder (rest your eyes) in about {time}."),\n'
+                    '        followed=N_("eyes: marked done within 5 min"),\n'
                     '    ),\n'),
 }
 
