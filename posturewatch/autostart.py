@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Protocol
 
 from posturewatch.atomic_files import write_atomic
+from posturewatch.checks import Check, Status
 
 APP_NAME = "PostureWatch"
 DESKTOP_FILE = "posturewatch.desktop"
@@ -265,3 +266,13 @@ def for_platform(platform: str = sys.platform, environ: Mapping[str, str] | None
 
         return LaunchAgent(home, paths.log_dir())
     return XdgAutostart(xdg_config_home(environ, home))
+
+
+# -- `posturewatch doctor`: this part's own check ---------------------------------
+def doctor_check() -> Check:
+    """Whether PostureWatch starts at login."""
+    target = for_platform()
+    if target.enabled():
+        return Check("autostart", Status.INFO, f"starts at login ({target.where()})")
+    return Check("autostart", Status.INFO, "does not start at login",
+                 "`posturewatch autostart enable` starts it at every login.")

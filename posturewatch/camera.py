@@ -21,6 +21,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from posturewatch.checks import Check, Status
 from posturewatch.model import CameraState
 
 log = logging.getLogger(__name__)
@@ -253,3 +254,27 @@ def open_source(
         f"{spec} is neither a camera index, a video file nor a folder of images. "
         "Use --source 0 for the first webcam, or give an existing file or folder."
     )
+
+
+# -- `posturewatch doctor`: this part's own check ---------------------------------
+def doctor_check(source: str | None) -> Check:
+    """The camera the settings choose (or ``source``): it opens and gives a frame."""
+    from posturewatch.policy_guard import load_settings
+
+    settings = load_settings().settings
+    try:
+        frames = open_source(source, settings.camera_warmup_frames, False, settings.camera_index)
+    except SourceError as exc:
+        return Check("camera", Status.FAIL, str(exc), "Give --source an existing file or index.")
+    try:
+        grab = frames.grab()
+    finally:
+        frames.close()
+    what = (f"camera {frames.index}" if isinstance(frames, WebcamSource)
+            else f"source {source}")
+    if grab.frame is None:
+        index = frames.index if isinstance(frames, WebcamSource) else settings.camera_index
+        return Check("camera", Status.FAIL, f"no frame from {what} ({grab.state.value})",
+                     grab.message or camera_help(index))
+    height, width = grab.frame.shape[:2]
+    return Check("camera", Status.OK, f"{what} gives {width}x{height} frames")

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from posturewatch.checks import Check, Status
 from posturewatch.config import Settings
 from posturewatch.idle import InputIdle
 from posturewatch.lock import ScreenLock
@@ -228,3 +229,32 @@ def _open_linux(settings: Settings, time_scale: float, env: Mapping[str, str]) -
             dnd.append(GnomeBannersDnd(env))
     fullscreen = X11Fullscreen(x11) if settings.quiet_when_fullscreen and x11 else None
     return SystemDesktop(logind, idle, dnd, fullscreen, time_scale)
+
+
+# -- `posturewatch doctor`: this part's own check ---------------------------------
+def doctor_check() -> Check:
+    """Which desktop signals PostureWatch can read here (screen lock, keyboard
+    and mouse idle time, do-not-disturb, full screen)."""
+    from posturewatch import paths
+    from posturewatch.config import load
+    from posturewatch.policy_guard import policy_path
+
+    settings = load(paths.user_config_path(), policy_path(), {}).settings
+    probe = open_desktop(settings)
+    try:
+        state = probe.read()
+        found = probe.signals()
+    finally:
+        probe.close()
+    names = {"lock": "screen lock", "input": "keyboard/mouse", "dnd": "do-not-disturb",
+             "fullscreen": "full screen"}
+    detail = ", ".join(f"{names[k]}: {v or 'cannot tell'}" for k, v in found.items())
+    if found["input"] is None:
+        why = ("switched off (input_presence = false)" if not settings.input_presence
+               else "this desktop tells no keyboard or mouse activity")
+        return Check("desktop", Status.INFO, detail,
+                     f"Keyboard and mouse activity is not used: {why}; without a camera "
+                     "picture, sitting time cannot be tracked.")
+    idle = f" (last input {state.input_idle_s:.0f} s ago)" if state.input_idle_s is not None \
+        else ""
+    return Check("desktop", Status.INFO, detail + idle)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from posturewatch.checks import Check, Status
 from posturewatch.paths import make_private_dir, private_file
 
 
@@ -95,3 +96,14 @@ def running_pid(path: Path) -> int | None:
         return _read_pid(path) or -1
     finally:
         handle.close()
+
+
+# -- `posturewatch doctor`: this part's own check ---------------------------------
+def doctor_check() -> Check:
+    """Whether a monitor runs now (the single-instance lock)."""
+    from posturewatch import paths
+
+    pid = running_pid(paths.lock_path())
+    if pid is None:
+        return Check("monitor", Status.INFO, "PostureWatch is not running now")
+    return Check("monitor", Status.INFO, f"PostureWatch is running (pid {pid})")

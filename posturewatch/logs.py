@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from posturewatch.checks import Check, Status
 from posturewatch.paths import make_private_dir, private_file
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -57,3 +58,11 @@ def setup_logging(
     sys.excepthook = log_uncaught
     threading.excepthook = log_thread
     return log_file
+
+
+# -- `posturewatch doctor`: this part's own check ---------------------------------
+def doctor_check() -> Check:
+    """Where the log is."""
+    from posturewatch import paths
+
+    return Check("log", Status.INFO, f"the log is in {paths.log_dir()}")

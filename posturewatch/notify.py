@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -50,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from posturewatch.checks import Check, Status
 from posturewatch.nudge_kinds import KINDS
 
 log = logging.getLogger(__name__)
@@ -448,3 +450,80 @@ def make_notifier(app_name: str = "PostureWatch", icon: Path | None = None,
             why = f"desktop-notifier failed to start ({exc})"
     log.info("notifications through plyer, without buttons: %s", why)
     return PlyerNotifier(app_name, icons=icons)
+
+
+# -- `posturewatch doctor`: this part's own check ---------------------------------
+def doctor_check(send: bool = False) -> Check:
+    """Whether notifications reach the screen here, with buttons or not (``send``:
+    show a test notification too)."""
+    linux = sys.platform.startswith("linux")
+    if linux and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return Check("notifications", Status.FAIL, "no D-Bus session bus, so no notifications",
+                     _notification_fix())
+    ok, why = native_available()
+    if ok:
+        notifier = NativeNotifier()
+        try:
+            caps = notifier.capabilities()
+            if caps is None:
+                return Check("notifications", Status.FAIL,
+                             "no notification server answers on this desktop session",
+                             _notification_fix())
+            buttons = "with buttons (Snooze, Done)" if "buttons" in caps else (
+                "without buttons (Snooze and Done are in the tray menu)")
+            detail = f"desktop-notifier ({why}): the server answers, {buttons}"
+            if send and not notifier.show("PostureWatch doctor", "Notifications work."):
+                return Check("notifications", Status.FAIL, f"{detail}, but the test "
+                             "notification was refused", _notification_fix())
+            return Check("notifications", Status.OK, detail + (
+                "; a test notification was sent" if send else ""))
+        finally:
+            notifier.close()
+    detail = f"plyer, without buttons ({why})"
+    if linux:
+        server = linux_notification_server()
+        if server is False:
+            return Check("notifications", Status.FAIL,
+                         "no notification server answers on this desktop session",
+                         _notification_fix())
+        if server:
+            detail += f"; the server is {server}"
+    if send:
+        if not PlyerNotifier().show("PostureWatch doctor", "Notifications work."):
+            return Check("notifications", Status.FAIL, f"{detail}: the test notification "
+                         "failed", _notification_fix())
+        detail += "; a test notification was sent (check that you saw it)"
+    return Check("notifications", Status.WARN, detail,
+                 "Install desktop-notifier (pip install desktop-notifier) for notification "
+                 "buttons and to know when notifications fail.")
+
+
+def linux_notification_server() -> str | bool | None:
+    """The name of the notification server on the session bus, False when none
+    answers, None when that cannot be asked (no PyGObject)."""
+    try:
+        from gi.repository import Gio, GLib
+    except Exception:  # noqa: BLE001
+        return None
+    try:
+        bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        reply = bus.call_sync(
+            "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications", "GetServerInformation", None,
+            GLib.VariantType.new("(ssss)"), Gio.DBusCallFlags.NONE, 3000, None)
+    except GLib.Error:
+        return False
+    name, vendor, version, _spec = reply.unpack()
+    return f"{name} {version} ({vendor})"
+
+
+def _notification_fix() -> str:
+    if sys.platform.startswith("linux"):
+        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            return ("There is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set): "
+                    "start PostureWatch from your desktop session, not over ssh or cron.")
+        return ("Start a notification server (your desktop has one; on a bare window "
+                "manager install dunst or mako).")
+    if sys.platform == "win32":
+        return "Turn on notifications in Settings > System > Notifications."
+    return "Allow notifications for PostureWatch in System Settings > Notifications."

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posturewatch import paths
+from posturewatch.checks import Check, Status
 from posturewatch.config import Resolved, last_good_text, load, policy_allows_test_mode
 
 log = logging.getLogger(__name__)
@@ -119,3 +120,26 @@ def remember_policy() -> Path | None:
         log.warning("cannot keep a copy of the IT policy at %s: %s", target, exc)
         return None
     return target
+
+
+# -- `posturewatch doctor`: this part's own check ---------------------------------
+def doctor_check() -> Check:
+    """The settings load: a damaged policy, problems in the user file, test mode."""
+    resolved = load_settings()
+    locked = len(resolved.locked)
+    where = f"user file {paths.user_config_path()}"
+    extra = f"; {locked} locked by your organisation's policy" if locked else ""
+    notes = " ".join(override_notes())
+    if resolved.alerts:
+        return Check("settings", Status.FAIL, " ".join(resolved.alerts) + extra,
+                     f"`posturewatch config check {policy_path()}` names each damaged "
+                     "line; `posturewatch config show` shows what is enforced meanwhile.")
+    if notes:
+        extra += f"; {notes}"
+    if resolved.problems:
+        first = str(resolved.problems[0])
+        return Check("settings", Status.WARN,
+                     f"{len(resolved.problems)} problem(s) in the settings ({first}){extra}",
+                     "`posturewatch config check FILE` names each problem; the bad keys are "
+                     "ignored meanwhile.")
+    return Check("settings", Status.OK, f"settings load cleanly ({where}){extra}")

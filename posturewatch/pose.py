@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -44,6 +45,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from posturewatch.checks import Check, Status
 from posturewatch.model import Landmarks, Point
 from posturewatch.model_files import (
     ModelChoice,
@@ -361,3 +363,33 @@ def to_rgb(frame: np.ndarray) -> np.ndarray:
     if frame.ndim == 3 and frame.shape[2] == 4:
         return cv2.cvtColor(frame, cv2.COLOR_BGRA2RGB)
     raise ValueError(f"frame must be H x W, H x W x 3 or H x W x 4, not {frame.shape}")
+
+
+# -- `posturewatch doctor`: this part's own check ---------------------------------
+def doctor_check() -> Check:
+    """The pose model the settings choose: which, why, and that it loads and runs.
+    Never downloads: a missing file is a warning with the command that fetches it."""
+    import numpy as np
+
+    from posturewatch.model_files import ModelError, choose
+    from posturewatch.policy_guard import load_settings
+
+    settings = load_settings().settings
+    choice = choose(settings.pose_model)
+    if choice.problem:
+        return Check("pose model", Status.FAIL, choice.problem,
+                     "`posturewatch model status` lists the files it looked for.")
+    if choice.download:
+        return Check("pose model", Status.WARN, choice.describe(),
+                     "It is downloaded when monitoring starts; `posturewatch model fetch` does "
+                     "it now, `posturewatch model install FILE` installs a copy you have.")
+    started = time.perf_counter()
+    try:
+        with open_estimator(settings.pose_model, download=False) as estimator:
+            loaded = time.perf_counter() - started
+            estimator.estimate(np.full((240, 320, 3), 128, np.uint8))
+    except ModelError as exc:
+        return Check("pose model", Status.FAIL, str(exc),
+                     "`posturewatch model fetch` downloads a fresh copy.")
+    return Check("pose model", Status.OK,
+                 f"{choice.describe()}; loads and runs ({loaded:.1f} s to load)")

@@ -66,6 +66,7 @@ from typing import Any
 import sqlite_utils
 
 from posturewatch.bounded_read import loads_json
+from posturewatch.checks import Check, Status
 from posturewatch.model import Event, EventKind, MinuteSummary
 from posturewatch.paths import make_private_dir, private_file
 from posturewatch.salvage_pages import read_records
@@ -1224,3 +1225,30 @@ def open_store(path: Path, opener: Callable[[Path], Any] | None = None,
         log.error("%s PostureWatch keeps monitoring and holds new rows in memory; it tries "
                   "again every minute.", message)
         return WaitingStore(path, opener, message, **waiting)
+
+
+# -- `posturewatch doctor`: this part's own check ---------------------------------
+def doctor_check(db_path: Path | None = None) -> Check:
+    """The database: there and writable, or its folder writable (opened read-only)."""
+    from posturewatch import paths
+
+    path = db_path or paths.database_path()
+    if not path.exists():
+        folder = path.parent
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is None or not os.access(existing, os.W_OK):
+            return Check("database", Status.FAIL, f"cannot create {path}: {existing} is not "
+                         "writable", "Make the folder writable, or set POSTUREWATCH_HOME.")
+        if folder.exists():
+            with tempfile.NamedTemporaryFile(dir=folder):
+                pass
+        return Check("database", Status.OK, f"no database yet; it will be created at {path}")
+    with Store.open_readonly(path) as store:
+        version = store.schema_version
+        size = store.size_bytes()
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    detail = f"{path} (schema {version}, {size / 1024:.0f} KiB)"
+    if not writable:
+        return Check("database", Status.FAIL, f"{detail} is read-only",
+                     "Give your user write access to the file and its folder.")
+    return Check("database", Status.OK, detail)

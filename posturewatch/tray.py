@@ -56,6 +56,7 @@ from posturewatch.app import (
     Resume,
     Snooze,
 )
+from posturewatch.checks import Check, Status
 from posturewatch.config import Resolved
 from posturewatch.config_edit import settings_template
 from posturewatch.i18n import N_, _
@@ -626,3 +627,60 @@ def run_tray(monitor: Monitor, resolved: Resolved, started: float | None = None,
         return app.run()
     log.info("%s", choice.summary())
     raise TrayUnavailable(no_tray_message(choice))
+
+
+# -- `posturewatch doctor`: this part's own check ---------------------------------
+def doctor_check() -> Check:
+    """Which tray backend works on this desktop and session, and what to install
+    when no icon can show."""
+    from posturewatch.tray_backend import install_advice, no_icon_reason, start_choice
+
+    problem = display_problem()
+    if problem:
+        from posturewatch.tray_backend import probe_session
+
+        where = probe_session().describe() if sys.platform.startswith("linux") else "here"
+        return Check("tray", Status.WARN, f"no tray on {where}: {problem}",
+                     "`posturewatch run` carries on without an icon (headless); run it from "
+                     "your desktop session to get the icon.")
+    choice = start_choice()
+    session = choice.session
+    try:
+        pystray = load_pystray(choice)
+    except TrayUnavailable:
+        advice = install_advice(session, choice.rejected)
+        return Check("tray", Status.FAIL, no_icon_reason(choice), advice or (
+            "Install PyGObject and GTK 3 (see the README), or run `posturewatch run "
+            "--headless`."))
+    backend = choice.name
+    rejected = "".join(f"; not {name}: {why}" for name, why in choice.rejected.items())
+    detail = f"{session.describe()}: pystray {backend} backend"
+    why = f" ({choice.why_order}{rejected})"
+    if not getattr(pystray.Icon, "HAS_MENU", True):
+        return Check("tray", Status.WARN, f"{detail} (no menu){why}", install_advice(
+            session, choice.rejected) or "This backend cannot show the menu: install PyGObject "
+            "(see the README) for the GTK or AppIndicator one.")
+    if backend == "appindicator":
+        if session.sni_watcher is False:
+            return Check("tray", Status.WARN,
+                         f"{detail}; no StatusNotifierItem host on the session bus{why}",
+                         install_advice(session, choice.rejected) or (
+                             "Add a StatusNotifierItem tray to your panel; the icon appears as "
+                             "soon as one starts, and monitoring goes on meanwhile."))
+        if session.sni_host is False:
+            return Check("tray", Status.WARN,
+                         f"{detail}; a StatusNotifierItem watcher but no tray (host) is "
+                         f"registered with it{why}",
+                         "Add a StatusNotifierItem tray to your panel; the icon appears as soon "
+                         "as one starts, and monitoring goes on meanwhile.")
+        if session.sni_host:
+            detail += "; a StatusNotifierItem tray is running"
+    elif backend in ("gtk", "xorg"):
+        if session.xembed_tray is False:
+            advice = install_advice(session, choice.rejected)
+            return Check("tray", Status.WARN, f"{detail}; no system tray on this X display{why}",
+                         (f"{advice} " if advice else "") + "PostureWatch shows its icon as "
+                         "soon as a tray appears and keeps monitoring meanwhile.")
+        if session.xembed_tray:
+            detail += "; a system tray is running"
+    return Check("tray", Status.OK, detail + why)

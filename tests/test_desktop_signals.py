@@ -240,7 +240,7 @@ def test_time_scale_and_failing_sources() -> None:
 
 def test_doctor_names_the_signals_it_can_read(desktop: Desktop,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from posturewatch.doctor import check_desktop
+    from posturewatch.desktop_state import doctor_check as check_desktop
 
     for name in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
         monkeypatch.setenv(name, desktop.env[name])

@@ -102,7 +102,7 @@ def test_doctor_fails_the_settings_check_on_a_damaged_policy(
     policy = tmp_path / "policy.toml"
     policy.write_text(ISSUE_POLICY)
     monkeypatch.setenv("POSTUREWATCH_POLICY", str(policy))
-    check = doctor.check_settings()
+    check = policy_guard.doctor_check()
     assert check.status is doctor.Status.FAIL
     assert "is damaged" in check.detail and "config check" in check.fix
 
