@@ -57,7 +57,6 @@ from posturewatch.model import (
     CameraState,
     Event,
     EventKind,
-    MinuteSummary,
     Nudge,
     NudgeKind,
     Record,
@@ -71,6 +70,7 @@ from posturewatch.notify import Button, Notifier
 from posturewatch.nudge_kinds import BY_PRIORITY, KINDS
 from posturewatch.picture import PictureCheck
 from posturewatch.pose import Estimator, LazyEstimator
+from posturewatch.recorded_time import RecordedTime
 from posturewatch.reference_store import ReferenceKeeper
 from posturewatch.session import Tracker
 from posturewatch.status import read_bout, status_data, write_status
@@ -201,9 +201,7 @@ class Monitor:
         # The newest time already in the store. When the first tick comes
         # before it, the clock was set back across a restart: minutes and
         # automatic events dated up to it are recorded already (repeats).
-        self._recorded_until: datetime | None = _newest_stored(store)
-        self._clock_checked = False
-        self._repeats = 0
+        self.recorded = RecordedTime(_newest_stored(store))
 
     # -- one tick ---------------------------------------------------------
     def sample_once(self) -> tuple[Sample, CameraState]:
@@ -520,16 +518,13 @@ class Monitor:
 
     # -- adapters ---------------------------------------------------------
     def dispatch(self, now: datetime, actions: list[Action]) -> None:
-        if not self._clock_checked:
-            self._clock_checked = True
-            if self._recorded_until is not None and now > self._recorded_until:
-                self._recorded_until = None  # the clock is past everything stored
+        self.recorded.tick(now)
         for action in actions:
             try:
                 if isinstance(action, Nudge):
                     self.show_nudge(action)
                 elif isinstance(action, Record):
-                    if not self._is_repeat(now, action.item):
+                    if not self.recorded.is_repeat(now, action.item):
                         self.store.write(action.item)
                 elif isinstance(action, StateChanged):
                     self.set_state(action.state)
@@ -537,31 +532,6 @@ class Monitor:
                 log.exception("could not handle %r", action)
         if self._status_due(now):
             self.write_status(now)
-
-    def _is_repeat(self, now: datetime, item: object) -> bool:
-        """A minute summary or an automatic event (sitting started, break
-        detected, camera change, pause ended) dated at or before the newest
-        stored time, in a run whose first tick came before that time: the
-        clock was set back across a restart, and this time is recorded
-        already. User actions are never dropped (and the store caps every
-        minute at 60 s whatever happens)."""
-        until = self._recorded_until
-        if until is None:
-            return False
-        if isinstance(item, MinuteSummary):
-            dated = item.minute
-        elif isinstance(item, Event) and _automatic(item):
-            dated = item.at
-        else:
-            return False
-        if dated > until:
-            return False
-        self._repeats += 1
-        if self._repeats == 1:
-            log.warning("the clock (%s) is behind the newest stored data (%s): it was set "
-                        "back, so time and events already recorded are not stored again",
-                        now.isoformat(), until.isoformat())
-        return True
 
     def show_nudge(self, nudge: Nudge) -> None:
         turn = self._next_stretch_turn() if KINDS[nudge.kind].stretch else None
@@ -696,11 +666,3 @@ def _newest_stored(store: MonitorStore) -> datetime | None:
         log.debug("cannot read the newest stored time", exc_info=True)
         return None
     return value if isinstance(value, datetime) else None
-
-
-def _automatic(event: Event) -> bool:
-    """Events the tracker records on its own, from the passing of time."""
-    kind, detail = event.kind, event.detail
-    return (kind in (EventKind.SITTING_STARTED, EventKind.CAMERA)
-            or (kind is EventKind.BREAK_TAKEN and detail.get("source") == "detected")
-            or (kind is EventKind.RESUME and detail.get("auto") is True))
