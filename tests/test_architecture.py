@@ -174,3 +174,26 @@ def test_only_the_command_line_imports_click() -> None:
         or (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "click")
     )
     assert set(users) == {"posturewatch.cli"}
+
+
+def long_functions(folder: Path, limit: int) -> list[str]:
+    """Functions (methods and nested ones too) longer than ``limit`` lines."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > limit:
+                    found.append(f"{path.name}:{node.name} ({lines} lines)")
+    return found
+
+
+def test_no_function_in_the_report_package_is_over_60_lines() -> None:
+    assert long_functions(PACKAGE / "report", 60) == []
+    assert (PACKAGE / "report" / "report.css").is_file()
+
+
+def test_the_length_check_can_fail(tmp_path: Path) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(61))
+    (tmp_path / "long.py").write_text(f"def f():\n{body}\n", encoding="utf-8")
+    assert long_functions(tmp_path, 60) == ["long.py:f (62 lines)"]
