@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 from posturewatch import paths
 from posturewatch.app import Monitor
@@ -261,16 +262,23 @@ def run_headless(monitor: Monitor) -> int:
         say("Not calibrated yet: using population defaults. "
             "Run `posturewatch calibrate` while sitting upright for a closer fit.")
 
-    def stop(*_args: object) -> None:
-        monitor.stop.set()
+    def stop(signum: int, _frame: object) -> None:
+        monitor.stop.set()  # the loop ends at its next wait, never halfway through a write
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl+C: now
 
+    before: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            before[signum] = signal.signal(signum, stop)
     say(f"Monitoring every {monitor.settings.sample_interval_s:g} s. Ctrl+C to stop.")
     try:
         monitor.run()
     except KeyboardInterrupt:
         monitor.stop.set()
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
     say("Stopped.")
     return 0
 
