@@ -247,8 +247,11 @@ def resolve(pip: Sequence[str | Path], project_wheel: Path, platform: Platform) 
     # pip evaluates the project's markers for the Python it runs on: for another
     # Python version (mediapipe differs from 3.13 on) it gets the project's
     # requirements already evaluated for the target instead of the project.
+    # The same goes for another OS: the host's `sys_platform == 'linux'` would
+    # ask for dbus-fast wheels for Windows, which do not exist.
     target_python = platform.environment.get("python_version")
-    own = target_python in (None, f"{sys.version_info[0]}.{sys.version_info[1]}")
+    own = (target_python in (None, f"{sys.version_info[0]}.{sys.version_info[1]}")
+           and platform.environment.get("sys_platform", sys.platform) == sys.platform)
     root_requires = None if own else target_requirements(project_wheel, platform.environment)
     wanted: list[str | Path] = [project_wheel] if own else list(root_requires or [])
     for _ in range(4):

@@ -53,13 +53,29 @@ def require(program: str) -> str:
     return found
 
 
+# What pip, apt and mmdebstrap print when the network (or the index) cannot be reached.
+UNREACHABLE = ("NewConnectionError", "Max retries exceeded", "Could not fetch URL",
+               "Temporary failure in name resolution", "Name or service not known",
+               "Network is unreachable", "Connection refused", "ConnectTimeout",
+               "Read timed out", "Temporary failure resolving", "Could not resolve",
+               "Could not connect", "Failed to fetch")
+
+
+def unreachable(output: str) -> bool:
+    """Whether a failed command's output says the network could not be reached."""
+    return any(marker in output for marker in UNREACHABLE)
+
+
 def run(command: Sequence[str | Path], *, cwd: Path | None = None,
         env: Mapping[str, str] | None = None, network: bool = False,
         quiet: bool = False) -> str:
     """Run ``command``; return its stdout (text). Raise on a non-zero exit.
 
-    ``network=True`` marks a step that may download: its failure becomes a
-    :class:`DownloadError`, so tests can skip when the network is missing.
+    ``network=True`` marks a step that may download: when its output shows
+    that the network could not be reached, its failure is a
+    :class:`DownloadError`, so tests can skip where there is no network. Any
+    other failure (a wheel that does not exist for the target, say) is a
+    :class:`BuildError`: a broken build must never pass as "offline".
     """
     args = [str(part) for part in command]
     if not quiet:
@@ -67,8 +83,9 @@ def run(command: Sequence[str | Path], *, cwd: Path | None = None,
     result = subprocess.run(args, cwd=cwd, env=None if env is None else dict(env),
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        tail = "\n".join((result.stdout + "\n" + result.stderr).strip().splitlines()[-25:])
-        error = DownloadError if network else BuildError
+        output = result.stdout + "\n" + result.stderr
+        tail = "\n".join(output.strip().splitlines()[-25:])
+        error = DownloadError if network and unreachable(output) else BuildError
         raise error(f"{Path(args[0]).name} failed with exit code {result.returncode}:\n{tail}")
     return result.stdout
 

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ElementTree
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the installers package lives beside posturewatch, not in it
 
 from installers import build as build_module  # noqa: E402
-from installers import deb, debroot, msi, nsis, payload, pkg, reference  # noqa: E402
+from installers import deb, debroot, msi, nsis, payload, pkg, reference, tools  # noqa: E402
 from installers.spec import BuildSpec, project_version  # noqa: E402
 from installers.tools import BuildError  # noqa: E402
 from posturewatch.config import KEYS  # noqa: E402
@@ -149,6 +150,47 @@ def test_pins_follow_the_target_platform_and_leave_the_trimmed_out() -> None:
     # pip resolved on Linux: macOS needs what only its markers ask for.
     _, missing = payload.pins_from_report(report, payload.MACOS.environment)
     assert missing == ["pyobjc-framework-Quartz>=7.0"]
+
+
+def test_another_os_is_resolved_from_its_own_requirements(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip judges markers by the machine it runs on: asked for the project wheel
+    with ``--platform win_amd64`` it wants the Linux-only dbus-fast for Windows
+    (no such wheel). So Windows and macOS get the requirements evaluated for them."""
+    wheel = tmp_path / "posturewatch-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("posturewatch-0.1.0.dist-info/METADATA", "\n".join([
+            "Metadata-Version: 2.1", "Name: posturewatch", "Version: 0.1.0",
+            "Requires-Dist: click>=8.1",
+            "Requires-Dist: dbus-fast>=2; sys_platform == 'linux'",
+            "Requires-Dist: python-xlib>=0.17; sys_platform == 'linux'"]))
+    assert payload.target_requirements(wheel, payload.WINDOWS.environment) == ["click>=8.1"]
+    assert payload.target_requirements(wheel, payload.MACOS.environment) == ["click>=8.1"]
+    seen: list[list[str]] = []
+
+    def run(command: list[object], **_kw: object) -> str:
+        seen.append([str(part) for part in command])
+        raise tools.BuildError("stop here")  # the command is all this test wants
+
+    monkeypatch.setattr(payload, "run", run)
+    monkeypatch.setattr(payload, "CACHE_DIR", tmp_path / "cache")
+    with pytest.raises(tools.BuildError, match="stop here"):
+        payload.resolve(["pip"], wheel, payload.WINDOWS)
+    assert str(wheel) not in seen[0] and "click>=8.1" in seen[0]
+    assert not any("dbus-fast" in part for part in seen[0])
+
+
+def test_only_an_unreachable_network_counts_as_offline() -> None:
+    offline = ("WARNING: Retrying ... NewConnectionError('Failed to establish a new connection')"
+               "\nERROR: No matching distribution found for click")
+    with pytest.raises(tools.DownloadError):
+        tools.run([sys.executable, "-c", f"import sys; print({offline!r}); sys.exit(1)"],
+                  network=True, quiet=True)
+    missing_wheel = "ERROR: No matching distribution found for dbus-fast>=2 (from posturewatch)"
+    with pytest.raises(tools.BuildError) as raised:
+        tools.run([sys.executable, "-c", f"import sys; print({missing_wheel!r}); sys.exit(1)"],
+                  network=True, quiet=True)
+    assert not isinstance(raised.value, tools.DownloadError)
 
 
 def test_a_new_need_for_a_trimmed_package_stops_the_build() -> None:
