@@ -157,25 +157,32 @@ class RecordingNotifier:
 
 
 class _FailureLog:
-    """Log the first failure of an episode and the recovery after it."""
+    """Log the first failure of an episode and the recovery after it. Safe
+    across threads: the tray (menu) and the sampling loop (nudges) may both
+    find the server gone at the same moment, and that is one episode."""
 
     def __init__(self, what: str) -> None:
         self.what = what
         self.failed = False
         self.reason = ""
+        self._lock = threading.Lock()
 
     def failure(self, reason: str) -> bool:
-        if not self.failed:
+        with self._lock:
+            first = not self.failed
+            self.failed = True
+            self.reason = reason
+        if first:
             log.warning("%s are not working (%s); monitoring goes on", self.what, reason)
-        self.failed = True
-        self.reason = reason
         return False
 
     def success(self) -> bool:
-        if self.failed:
+        with self._lock:
+            recovered = self.failed
+            self.failed = False
+            self.reason = ""
+        if recovered:
             log.info("%s work again", self.what)
-        self.failed = False
-        self.reason = ""
         return True
 
 
@@ -289,6 +296,7 @@ class NativeNotifier:
         self._platform_ids: dict[str, int] = {}  # D-Bus: kind -> id of its last notification
         self._log = _FailureLog("notifications")
         self._buttons: bool | None = None
+        self._asking = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="notifications",
                                         daemon=True)
@@ -316,12 +324,13 @@ class NativeNotifier:
     def supports_buttons(self) -> bool:
         """True when the notification server shows buttons; asks it once (and
         again after a failure). False while there is no server."""
-        if self._buttons is None and not self._log.failed:
-            caps = self.capabilities()
-            if caps is None:
-                self._log.failure("no notification server answered on this desktop")
-            else:
-                self._buttons = "buttons" in caps
+        with self._asking:  # one question at a time (the tray and the loop both ask)
+            if self._buttons is None and not self._log.failed:
+                caps = self.capabilities()
+                if caps is None:
+                    self._log.failure("no notification server answered on this desktop")
+                else:
+                    self._buttons = "buttons" in caps
         return bool(self._buttons)
 
     def capabilities(self) -> set[str] | None:
