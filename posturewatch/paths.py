@@ -109,14 +109,30 @@ def model_cache_dir() -> Path:
 def control_dir() -> Path:
     """The spool folder for commands to the running monitor (``control.py``):
     in the user's runtime folder (``$XDG_RUNTIME_DIR`` on Linux), or in the
-    state folder where there is no runtime folder."""
+    state folder where there is no runtime folder (no ``$XDG_RUNTIME_DIR``:
+    a cron job, an ssh login; never platformdirs' shared ``/tmp`` fallback)."""
     home = _home()
     if home:
         return home / "run" / "commands"
+    if sys.platform.startswith("linux"):
+        runtime_root = Path(os.environ.get("XDG_RUNTIME_DIR") or "/nonexistent")
+        if _private_folder(runtime_root):
+            return runtime_root / APP_SLUG / "commands"
+        return state_dir() / "commands"
     runtime = Path(platformdirs.user_runtime_dir(APP_SLUG, False))
     if runtime.parent.is_dir():
         return runtime / "commands"
     return state_dir() / "commands"
+
+
+def _private_folder(path: Path) -> bool:
+    """A folder of this user's that nobody else can enter (what XDG_RUNTIME_DIR must be)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+            and stat.S_IMODE(info.st_mode) & 0o077 == 0)
 
 
 def log_dir() -> Path:

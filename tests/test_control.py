@@ -315,3 +315,26 @@ def test_resume_water_and_break_reach_the_running_monitor(
     assert json.loads(next(d for k, d in rows if k == "water_logged")) == {"source": "user"}
     assert json.loads(next(d for k, d in rows if k == "break_taken"))["source"] == "user"
     assert json.loads(next(d for k, d in rows if k == "pause")) == {"until": None}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_RUNTIME_DIR is Linux's")
+def test_without_a_runtime_folder_commands_wait_in_the_private_state_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cron job or an ssh login has no XDG_RUNTIME_DIR: platformdirs would
+    warn and fall back to a folder in the shared /tmp."""
+    import warnings
+
+    monkeypatch.delenv("POSTUREWATCH_HOME", raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        folder = paths.control_dir()
+    assert folder == paths.state_dir() / "commands"
+    assert folder.is_relative_to(tmp_path)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    (tmp_path / "run").mkdir(mode=0o755)
+    os.chmod(tmp_path / "run", 0o755)  # others may look in: not a runtime folder to trust
+    assert paths.control_dir() == paths.state_dir() / "commands"
+    os.chmod(tmp_path / "run", 0o700)
+    assert paths.control_dir() == tmp_path / "run" / "posturewatch" / "commands"
