@@ -157,6 +157,14 @@ class XServer:
     def stop(self) -> None:
         stop_process(self.proc)
 
+    def screenshot(self, name: str) -> Path:
+        """Save this server's whole screen as ``test-artifacts/NAME.png``."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        subprocess.run(["import", "-display", self.display, "-window", "root", str(path)],
+                       check=True, timeout=20)
+        return path
+
 
 def _read_line(fd: int, timeout_s: float) -> str:
     import select
@@ -508,6 +516,27 @@ def tk_xserver() -> XServer:
         _TK_SERVER = XServer.start("1024x768x24")
         atexit.register(_TK_SERVER.stop)
     return _TK_SERVER
+
+
+@pytest.fixture
+def screen() -> XServer:
+    """The shared X server for Tk windows (``tk_xserver``), or a skip saying what is missing."""
+    skip_unless(["Xvfb", "import"])
+    pytest.importorskip("tkinter")
+    return tk_xserver()
+
+
+class FakeAutostart:
+    """Start at login, remembered in memory (the settings and welcome windows' seam)."""
+
+    def __init__(self) -> None:
+        self.on = False
+
+    def enabled(self) -> bool:
+        return self.on
+
+    def set(self, on: bool) -> None:
+        self.on = on
 
 
 # -- pytest fixtures ---------------------------------------------------------------------

@@ -1,16 +1,16 @@
+# ruff: noqa: F811 - pytest fixtures imported from tests.desktop are used as parameters
 """The first-run welcome: when it shows, the skeleton-only preview from a real
 video through the real model, the countdown, calibration and its refusal, and
 that nothing but numbers is written."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from desktop import ARTIFACTS, XServer, skip_unless, tk_xserver
+from desktop import FakeAutostart, XServer, screen  # noqa: F401 - fixture
 
 from posturewatch import onboarding, paths
 from posturewatch.calibration import load_baseline
@@ -51,24 +51,6 @@ def test_the_preview_line_says_what_the_camera_found() -> None:
 
 
 # -- the window, on a private X server, with the real model -------------------------------
-@pytest.fixture
-def screen() -> XServer:
-    skip_unless(["Xvfb", "import"])
-    pytest.importorskip("tkinter")
-    return tk_xserver()
-
-
-class FakeAutostart:
-    def __init__(self) -> None:
-        self.on = False
-
-    def enabled(self) -> bool:
-        return self.on
-
-    def set(self, on: bool) -> None:
-        self.on = on
-
-
 def pump_until(root, condition: Callable[[], object], timeout_s: float, what: str) -> object:  # noqa: ANN001
     """Run Tk's event loop until ``condition()`` holds (real-time deadline)."""
     deadline = time.monotonic() + timeout_s
@@ -85,12 +67,6 @@ def pump_until(root, condition: Callable[[], object], timeout_s: float, what: st
 def items(canvas, kind: str) -> list[int]:  # noqa: ANN001
     """The canvas items of one type ("oval", "line", "text")."""
     return [i for i in canvas.find_all() if canvas.type(i) == kind]
-
-
-def screenshot(screen: XServer, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    subprocess.run(["import", "-display", screen.display, "-window", "root",
-                    str(ARTIFACTS / f"{name}.png")], check=True, timeout=20)
 
 
 @pytest.fixture
@@ -132,7 +108,7 @@ def test_camera_check_draws_only_a_skeleton_and_calibration_counts_down(
     kinds = {window.canvas.type(item) for item in window.canvas.find_all()}
     assert kinds <= {"line", "oval"}  # dots and lines: never an image item
     assert len(items(window.canvas, "oval")) == 7
-    screenshot(screen, "welcome-camera-check")
+    screen.screenshot("welcome-camera-check")
 
     window.next()
     assert window.page == 3
@@ -153,7 +129,7 @@ def test_camera_check_draws_only_a_skeleton_and_calibration_counts_down(
     pump_until(root, done, 60, "the calibration")
     assert shown == ["3", "2", "1"]
     assert load_baseline(paths.baseline_path()) is not None
-    screenshot(screen, "welcome-calibrated")
+    screen.screenshot("welcome-calibrated")
     window.next()
     window.login.set(True)
     window.next()  # Finish

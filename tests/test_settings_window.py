@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from tests.desktop are used as parameters
 """The settings window: its rules without a display (``settings_form``), and
 the real Tk window on a private X server, driven through its widgets and with
 real key and mouse events. The tray opening it in a running monitor is in
@@ -5,11 +6,10 @@ real key and mouse events. The tray opening it in a running monitor is in
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from desktop import ARTIFACTS, XServer, skip_unless, tk_xserver
+from desktop import FakeAutostart, XServer, screen  # noqa: F401 - fixture
 
 from posturewatch.config import Settings, load
 from posturewatch.settings_form import FIELDS, SECTIONS, SettingsForm, number_text, parse_number
@@ -98,24 +98,6 @@ def test_values_recommended_by_the_policy_are_not_copied_into_the_users_file(
 
 # -- the real window ------------------------------------------------------------------------
 @pytest.fixture
-def screen() -> XServer:
-    skip_unless(["Xvfb", "import"])
-    pytest.importorskip("tkinter")
-    return tk_xserver()
-
-
-class FakeAutostart:
-    def __init__(self) -> None:
-        self.on = False
-
-    def enabled(self) -> bool:
-        return self.on
-
-    def set(self, on: bool) -> None:
-        self.on = on
-
-
-@pytest.fixture
 def window(screen: XServer, files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch):
     import tkinter as tk
 
@@ -132,14 +114,6 @@ def window(screen: XServer, files: tuple[Path, Path], monkeypatch: pytest.Monkey
         root.destroy()
     except tk.TclError:
         pass
-
-
-def screenshot(screen: XServer, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    subprocess.run(["import", "-display", screen.display, "-window", "root", str(path)],
-                   check=True, timeout=20)
-    return path
 
 
 def type_into(window, key: str, text: str) -> None:  # noqa: ANN001
@@ -162,7 +136,7 @@ def test_typing_checks_at_once_and_save_keeps_the_comments(
     assert window.errors["sit_limit_min"].cget("text") == (
         "Must be a number between 5 and 240 (min)")
     assert window.save_button.instate(["disabled"])
-    screenshot(screen, "settings-window-invalid")
+    screen.screenshot("settings-window-invalid")
     type_into(window, "sit_limit_min", "45")
     assert window.errors["sit_limit_min"].cget("text") == ""
     assert not window.save_button.instate(["disabled"])
@@ -174,7 +148,7 @@ def test_typing_checks_at_once_and_save_keeps_the_comments(
     assert text == USER.replace("sit_limit_min = 50  #", "sit_limit_min = 45.0  #")
     assert load(user, None).settings == Settings(sit_limit_min=45.0)
     assert window.autostart.on is True
-    screenshot(screen, "settings-window-saved")
+    screen.screenshot("settings-window-saved")
     window.save()
     assert window.status.get() == "Nothing to save: no setting was changed."
 
@@ -186,7 +160,7 @@ def test_a_locked_key_cannot_be_changed_in_the_window(
     assert scale.instate(["disabled"])
     assert window.errors["posture_sensitivity"].cget("text").startswith(
         "Locked by your organisation (")
-    screenshot(screen, "settings-window-locked")
+    screen.screenshot("settings-window-locked")
     # Click along the scale and press arrow keys on it, as a person would try.
     window.root.update()
     width, height = scale.winfo_width(), scale.winfo_height()
