@@ -112,38 +112,42 @@ def probe_session(environ: Mapping[str, str] | None = None) -> Session:
     )
 
 
-def bus_has_name(name: str) -> bool | None:
-    """Whether ``name`` has an owner on the session bus; None without PyGObject."""
+def _session_call(destination: str, path: str, interface: str, method: str,
+                  args: tuple[str, tuple[object, ...]], reply: str) -> object:
+    """One method call on the session bus through PyGObject: the reply's first
+    value, None without PyGObject; a ConnectionError when the bus says no."""
     try:
         from gi.repository import Gio, GLib
     except Exception:  # noqa: BLE001 - no PyGObject
         return None
     try:
         bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
-        reply = bus.call_sync(
-            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-            "NameHasOwner", GLib.Variant("(s)", (name,)), GLib.VariantType.new("(b)"),
-            Gio.DBusCallFlags.NONE, 3000, None)
-    except GLib.Error:
+        answer = bus.call_sync(destination, path, interface, method, GLib.Variant(*args),
+                               GLib.VariantType.new(reply), Gio.DBusCallFlags.NONE, 3000, None)
+    except GLib.Error as exc:
+        raise ConnectionError(str(exc)) from exc
+    return answer.unpack()[0]
+
+
+def bus_has_name(name: str) -> bool | None:
+    """Whether ``name`` has an owner on the session bus; None without PyGObject."""
+    try:
+        owned = _session_call("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                              "org.freedesktop.DBus", "NameHasOwner", ("(s)", (name,)), "(b)")
+    except ConnectionError:
         return False
-    return bool(reply.unpack()[0])
+    return None if owned is None else bool(owned)
 
 
 def sni_host_registered() -> bool | None:
     """The watcher's ``IsStatusNotifierHostRegistered``: is a tray showing items?"""
     try:
-        from gi.repository import Gio, GLib
-    except Exception:  # noqa: BLE001 - no PyGObject
-        return None
-    try:
-        bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
-        reply = bus.call_sync(
+        registered = _session_call(
             SNI_WATCHER, "/StatusNotifierWatcher", "org.freedesktop.DBus.Properties", "Get",
-            GLib.Variant("(ss)", (SNI_WATCHER, "IsStatusNotifierHostRegistered")),
-            GLib.VariantType.new("(v)"), Gio.DBusCallFlags.NONE, 3000, None)
-    except GLib.Error:
+            ("(ss)", (SNI_WATCHER, "IsStatusNotifierHostRegistered")), "(v)")
+    except ConnectionError:
         return None
-    return bool(reply.unpack()[0])
+    return None if registered is None else bool(registered)
 
 
 def x11_tray_host(screen: int = 0) -> bool | None:
