@@ -391,10 +391,8 @@ class TrayApp:
         browser (sampling thread)."""
         from posturewatch.report.files import reports_dir
 
-        db_path = Path(getattr(monitor.store, "path", None) or paths.database_path())
-        flush = getattr(monitor.store, "flush", None)
-        if flush is not None:
-            flush()
+        db_path = monitor.store.path
+        monitor.store.flush()
         week = week or default_week(now, monitor.tz, monitor.settings.weekly_report_day)
         target = write_week_pages(db_path, week, monitor.settings, now, monitor.tz,
                                   reports_dir())
@@ -405,7 +403,7 @@ class TrayApp:
 
     def _refresh_weeks(self, monitor: Monitor, now: datetime) -> None:
         """Work out the "Other weeks" list (sampling thread; reads the database)."""
-        db_path = Path(getattr(monitor.store, "path", None) or paths.database_path())
+        db_path = monitor.store.path
         day = monitor.settings.weekly_report_day
         weeks = [(w, week_title(w, now, monitor.tz))
                  for w in other_weeks(now, monitor.tz, day, db_path)]
