@@ -725,7 +725,7 @@ def pause_command(for_: str | None, until: str | None) -> None:
         if for_ is not None:
             request["minutes"] = parse_duration(for_)
         elif until is not None:
-            parse_until(until, datetime.now(UTC), datetime.now().astimezone().tzinfo or UTC)
+            parse_until(until, datetime.now(UTC), local_tz())
             request["until"] = until
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--for" if for_ else "--until") from exc
