@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import re
-import sys
 import time
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 
 from posturewatch.app import Command, Custom, LogBreak, LogWater, Monitor, Pause, Resume
 from posturewatch.atomic_files import write_atomic
+from posturewatch.paths import make_private_dir, tighten
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +130,8 @@ class Spool:
         self.folder = Path(folder)
 
     def _make(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if sys.platform != "win32":
-            os.chmod(self.folder, 0o700)
+        make_private_dir(self.folder)  # new folders 0700
+        tighten(self.folder)  # and an existing one of ours made private
 
     def send(self, request: dict[str, Any]) -> Path:
         """Write one request atomically; returns its file (gone once read).

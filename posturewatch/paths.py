@@ -132,7 +132,7 @@ def _private_folder(path: Path) -> bool:
     except OSError:
         return False
     return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
-            and stat.S_IMODE(info.st_mode) & 0o077 == 0)
+            and not info.st_mode & PRIVATE_UMASK)
 
 
 def log_dir() -> Path:
